@@ -1,0 +1,246 @@
+// BlobStore on the local filesystem: the embedded default. The tree, drawn once:
+//
+//   <root>/blobs/<algorithm>/<hex[0:2]>/<hex>   committed blobs, immutable, content-addressed
+//   <root>/uploads/<uuid>                        bytes of an upload session (appended by PATCH)
+//   <root>/tmp/<random>                          monolithic pushes in flight; emptied at start-up
+//
+// A blob is written to uploads/ or tmp/, hashed while streaming, fsynced, verified, then renamed into
+// blobs/ and the directory fsynced: a crash at any moment leaves either no blob or a complete one.
+import { createHash, randomUUID, type Hash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { tryParseDigest, type DigestAlgorithm } from '../../domain/digest.ts';
+import { errors } from '../../domain/errors.ts';
+import type { BlobInfo, BlobStore, ByteRange, UploadInfo } from '../../ports/blob-store.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const READ_CHUNK = 1024 * 1024;
+
+/** A running hash over an upload's bytes so far; lost on restart and rebuilt from the file. */
+interface HashState { hash: Hash; size: number }
+
+export async function openFsBlobStore(root: string): Promise<BlobStore> {
+  const store = new FsBlobStore(root);
+  await mkdir(join(root, 'blobs'), { recursive: true });
+  await mkdir(join(root, 'uploads'), { recursive: true });
+  await rm(join(root, 'tmp'), { recursive: true, force: true });
+  await mkdir(join(root, 'tmp'), { recursive: true });
+  return store;
+}
+
+function isMissing(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+async function fsyncPath(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try { await fh.sync(); } finally { await fh.close(); }
+}
+
+/** A pass-through stream that feeds every chunk to `hash` and counts bytes. */
+function hashing(hash: Hash, counter: { n: number }): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      counter.n += chunk.length;
+      cb(null, chunk);
+    },
+  });
+}
+
+async function hashFile(path: string, algorithm: DigestAlgorithm): Promise<HashState> {
+  const hash = createHash(algorithm);
+  let size = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK })) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { hash, size };
+}
+
+class FsBlobStore implements BlobStore {
+  private readonly states = new Map<string, HashState>();
+  private readonly busy = new Set<string>();
+  private readonly madeDirs = new Set<string>();
+
+  constructor(private readonly root: string) {}
+
+  private blobPath(digest: string): string {
+    const d = tryParseDigest(digest);
+    if (!d) throw errors.digestInvalid({ reason: `'${digest}' is not a valid digest` });
+    return join(this.root, 'blobs', d.algorithm, d.hex.slice(0, 2), d.hex);
+  }
+
+  private uploadPath(id: string): string {
+    if (!UUID.test(id)) throw errors.blobUploadUnknown({ uploadId: id });
+    return join(this.root, 'uploads', id);
+  }
+
+  async stat(digest: string): Promise<BlobInfo | undefined> {
+    try {
+      const s = await stat(this.blobPath(digest));
+      return { digest, size: s.size };
+    } catch (e) {
+      if (isMissing(e)) return undefined;
+      throw e;
+    }
+  }
+
+  async read(digest: string, range?: ByteRange): Promise<Readable> {
+    let fh;
+    try {
+      fh = await open(this.blobPath(digest), 'r');
+    } catch (e) {
+      if (isMissing(e)) throw errors.blobUnknown({ digest });
+      throw e;
+    }
+    return fh.createReadStream({ start: range?.start, end: range?.end, highWaterMark: READ_CHUNK, autoClose: true });
+  }
+
+  /** Moves a verified, fsynced file into place (or drops it if the blob exists), durably. */
+  private async install(from: string, digest: string): Promise<void> {
+    const to = this.blobPath(digest);
+    const dir = join(to, '..');
+    if (!this.madeDirs.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.madeDirs.add(dir);
+    }
+    await rename(from, to);
+    await fsyncPath(dir);
+  }
+
+  async put(source: Readable, expected?: string, expectedSize?: number): Promise<BlobInfo> {
+    const algorithm: DigestAlgorithm = (expected && tryParseDigest(expected)?.algorithm) || 'sha256';
+    const tmp = join(this.root, 'tmp', randomUUID());
+    const hash = createHash(algorithm);
+    const counter = { n: 0 };
+    try {
+      const out = createWriteStream(tmp, { flags: 'wx', highWaterMark: READ_CHUNK });
+      await pipeline(source, hashing(hash, counter), out);
+      const digest = `${algorithm}:${hash.digest('hex')}`;
+      if (expectedSize !== undefined && counter.n !== expectedSize) {
+        throw errors.sizeInvalid({ reason: `expected ${expectedSize} bytes, received ${counter.n}` });
+      }
+      if (expected !== undefined && digest !== expected) {
+        throw errors.digestInvalid({ reason: `expected ${expected}, computed ${digest}` });
+      }
+      await fsyncPath(tmp);
+      await this.install(tmp, digest);
+      return { digest, size: counter.n };
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
+  }
+
+  async startUpload(id: string): Promise<void> {
+    const fh = await open(this.uploadPath(id), 'wx');
+    await fh.close();
+    this.states.set(id, { hash: createHash('sha256'), size: 0 });
+  }
+
+  async uploadInfo(id: string): Promise<UploadInfo | undefined> {
+    try {
+      const s = await stat(this.uploadPath(id));
+      return { id, size: s.size, updatedAt: s.mtime };
+    } catch (e) {
+      if (isMissing(e)) return undefined;
+      throw e;
+    }
+  }
+
+  private lock(id: string): void {
+    if (this.busy.has(id)) throw errors.blobUploadInvalid({ reason: `upload ${id} is already receiving data` });
+    this.busy.add(id);
+  }
+
+  async appendUpload(id: string, source: Readable, offset: number): Promise<number> {
+    const path = this.uploadPath(id);
+    this.lock(id);
+    try {
+      const info = await this.uploadInfo(id);
+      if (!info) throw errors.blobUploadUnknown({ uploadId: id });
+      if (info.size !== offset) throw errors.uploadOutOfOrder({ expected: info.size, got: `${offset}-` });
+      let state = this.states.get(id);
+      if (!state || state.size !== info.size) state = await hashFile(path, 'sha256');
+      this.states.delete(id);
+      const counter = { n: 0 };
+      const out = createWriteStream(path, { flags: 'a', highWaterMark: READ_CHUNK });
+      await pipeline(source, hashing(state.hash, counter), out);
+      state.size += counter.n;
+      this.states.set(id, state);
+      return state.size;
+    } finally {
+      this.busy.delete(id);
+    }
+  }
+
+  async commitUpload(id: string, expected: string): Promise<BlobInfo> {
+    const path = this.uploadPath(id);
+    const want = tryParseDigest(expected);
+    if (!want) throw errors.digestInvalid({ reason: `'${expected}' is not a valid digest` });
+    this.lock(id);
+    try {
+      const info = await this.uploadInfo(id);
+      if (!info) throw errors.blobUploadUnknown({ uploadId: id });
+      let state = this.states.get(id);
+      if (want.algorithm !== 'sha256' || !state || state.size !== info.size) state = await hashFile(path, want.algorithm);
+      const digest = `${want.algorithm}:${state.hash.copy().digest('hex')}`;
+      if (digest !== expected) throw errors.digestInvalid({ reason: `expected ${expected}, computed ${digest}` });
+      await fsyncPath(path);
+      await this.install(path, digest);
+      this.states.delete(id);
+      return { digest, size: info.size };
+    } finally {
+      this.busy.delete(id);
+    }
+  }
+
+  async abortUpload(id: string): Promise<void> {
+    this.states.delete(id);
+    try {
+      await unlink(this.uploadPath(id));
+    } catch (e) {
+      if (!isMissing(e)) throw e;
+    }
+  }
+
+  async listUploads(): Promise<UploadInfo[]> {
+    const out: UploadInfo[] = [];
+    for (const name of await readdir(join(this.root, 'uploads'))) {
+      if (!UUID.test(name)) continue;
+      const info = await this.uploadInfo(name);
+      if (info) out.push(info);
+    }
+    return out;
+  }
+
+  async delete(digest: string): Promise<void> {
+    try {
+      await unlink(this.blobPath(digest));
+    } catch (e) {
+      if (!isMissing(e)) throw e;
+    }
+  }
+
+  async *list(): AsyncIterable<BlobInfo> {
+    const base = join(this.root, 'blobs');
+    for (const algorithm of await readdir(base)) {
+      for (const prefix of await readdir(join(base, algorithm))) {
+        for (const hex of await readdir(join(base, algorithm, prefix))) {
+          const digest = `${algorithm}:${hex}`;
+          if (!tryParseDigest(digest)) continue;
+          const s = await stat(join(base, algorithm, prefix, hex)).catch(() => undefined);
+          if (s) yield { digest, size: s.size };
+        }
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.states.clear();
+  }
+}

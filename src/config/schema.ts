@@ -1,0 +1,31 @@
+// The one configuration schema: every key, its type, its default. Config comes from (lowest first)
+// a JSON file, WHARF_* environment variables, then command-line flags; it is validated once here
+// and frozen. docs/configuration.md lists every key (a test checks).
+import { z } from 'zod';
+
+export const configSchema = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1').describe('Address to listen on. Loopback by default; set 0.0.0.0 to serve other machines.'),
+  port: z.coerce.number().int().min(0).max(65535).default(5000).describe('TCP port for both /v2/ and the ECR API (0 = any free port).'),
+  dataDir: z.string().min(1).default('./wharf-data').describe('Directory holding the embedded store: wharf.db (SQLite) and blobs/.'),
+  publicUrl: z.url({ protocol: /^https?$/ }).optional().describe('Base URL clients use to reach Wharf (repositoryUri, Location headers). Default http://<host>:<port>.'),
+  accountId: z.string().regex(/^[0-9]{12}$/, 'must be 12 digits').default('000000000000').describe('The AWS account id this installation answers as (registryId in messages and ARNs).'),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-[0-9]+$/, 'must look like an AWS region, e.g. us-east-1').default('us-east-1').describe('The AWS region this installation answers as.'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (pino).'),
+  uploadTtlSeconds: z.coerce.number().int().min(60).default(86_400).describe('Upload sessions untouched for longer than this are abandoned and deleted.'),
+  uploadSweepSeconds: z.coerce.number().int().min(1).default(600).describe('How often abandoned uploads are looked for.'),
+  shutdownTimeoutSeconds: z.coerce.number().int().min(1).default(30).describe('On SIGTERM/SIGINT, how long in-flight requests may take before the process exits anyway.'),
+  sqliteSynchronous: z.enum(['FULL', 'NORMAL']).default('FULL').describe('SQLite PRAGMA synchronous: FULL survives power loss, NORMAL only process crashes (faster).'),
+});
+
+export type Config = Readonly<z.infer<typeof configSchema>> & { readonly publicUrl: string };
+export type ConfigKey = keyof z.infer<typeof configSchema>;
+
+export const CONFIG_KEYS = Object.keys(configSchema.shape) as ConfigKey[];
+
+/** `dataDir` → `WHARF_DATA_DIR`: the documented env-var rule. */
+export function envName(key: string): string {
+  return 'WHARF_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();
+}
+
+/** WHARF_* variables that are not configuration keys (read elsewhere, e.g. by tests or credentials). */
+export const NON_CONFIG_ENV = new Set(['WHARF_REQUIRE_TOOLS', 'WHARF_ROOT_ACCESS_KEY_ID', 'WHARF_ROOT_SECRET_ACCESS_KEY']);

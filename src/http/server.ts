@@ -1,0 +1,53 @@
+// Builds the HTTP server (not listening): fastify with body parsing switched off so that blob bytes
+// stream straight from the socket to the BlobStore, one catch-all route per protocol, and one error
+// handler that renders the catalogue.
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { WharfError } from '../domain/errors.ts';
+import { renderOciError, toWharfError } from './errors.ts';
+import { API_VERSION_HEADER, handleOci } from './oci/index.ts';
+import type { Services } from './services.ts';
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+export function buildHttpServer(services: Services, logger: Logger): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    exposeHeadRoutes: false,
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    requestIdHeader: false,
+    // Registry names contain slashes; routing is done by our own path parser.
+    routerOptions: { ignoreDuplicateSlashes: false, maxParamLength: 2048 },
+  });
+  // Bodies are streamed by handlers (blobs) or read with a size cap (manifests), never by fastify.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+
+  app.setErrorHandler((error, req, reply) => {
+    const err = toWharfError(error);
+    if (!(error instanceof WharfError)) {
+      const fe = error as { statusCode?: number; code?: string };
+      if (fe.statusCode && fe.statusCode < 500) {
+        reply.code(fe.statusCode).header('content-type', 'application/json')
+          .send(JSON.stringify({ errors: [{ code: 'UNSUPPORTED', message: String((error as Error).message) }] }));
+        return;
+      }
+      req.log.error({ err: error, method: req.method, url: req.url }, 'unhandled error');
+    }
+    const r = renderOciError(err);
+    reply.code(r.status).headers(API_VERSION_HEADER).header('content-type', 'application/json').send(r.body);
+  });
+
+  // Handlers send through `reply` themselves; returning it tells fastify not to send again (which
+  // matters for streamed blobs, still being written when the handler's promise resolves).
+  const oci = async (req: FastifyRequest, reply: FastifyReply) => {
+    await handleOci(services, req, reply);
+    return reply;
+  };
+  app.route({ method: [...METHODS], url: '/v2', handler: oci });
+  app.route({ method: [...METHODS], url: '/v2/*', handler: oci });
+  return app;
+}

@@ -1,0 +1,111 @@
+// MetadataStore: repositories, blob links, upload sessions, manifests, tags and referrers. Every
+// method is one atomic decision (one database transaction); services never hold a transaction open
+// across I/O, so the same port fits SQLite (embedded) and PostgreSQL (scale-out).
+
+export interface Repository {
+  readonly name: string;
+  readonly createdAt: Date;
+}
+
+export interface UploadSession {
+  readonly id: string;
+  readonly repo: string;
+  readonly startedAt: Date;
+}
+
+export interface ManifestRecord {
+  readonly repo: string;
+  readonly digest: string;
+  readonly mediaType: string;
+  readonly size: number;
+  /** The exact bytes received. */
+  readonly bytes: Buffer;
+  readonly artifactType?: string;
+  readonly subject?: string;
+  readonly pushedAt: Date;
+}
+
+export interface NewManifest {
+  readonly digest: string;
+  readonly mediaType: string;
+  readonly size: number;
+  readonly bytes: Buffer;
+  readonly artifactType?: string;
+  readonly subject?: string;
+  readonly annotations?: Record<string, string>;
+  /** Blobs that must be linked to the repository (config and distributable layers). */
+  readonly blobDigests: readonly string[];
+  /** Manifests (index children) that must already exist in the repository. */
+  readonly childDigests: readonly string[];
+}
+
+export type PutManifestResult =
+  | { readonly ok: true; readonly created: boolean }
+  | { readonly ok: false; readonly reason: 'repository' }
+  | { readonly ok: false; readonly reason: 'missing'; readonly digest: string };
+
+/**
+ * Called inside the putManifest transaction before a tag moves: `current` is the digest the tag
+ * points to now (undefined for a new tag). Throw (e.g. TAG_INVALID) to abort the whole write.
+ * Must be pure and synchronous: it runs while the transaction is open.
+ */
+export type TagDecision = (repo: Repository, tag: string, current: string | undefined, next: string) => void;
+
+export interface Referrer {
+  readonly mediaType: string;
+  readonly digest: string;
+  readonly size: number;
+  readonly artifactType?: string;
+  readonly annotations?: Record<string, string>;
+}
+
+/**
+ * Contract (test/contracts/metadata-store.contract.ts runs it against every adapter):
+ * - Names are pre-validated by domain/names.ts; adapters store them verbatim.
+ * - Lists are sorted by byte order of the name (the OCI spec's lexical order) and paginate with an
+ *   exclusive `after` cursor and a `limit`.
+ * - Deleting a repository removes its manifests, tags, blob links and upload sessions (not blob bytes).
+ */
+export interface MetadataStore {
+  /** Creates a repository; returns undefined when it exists already. */
+  createRepository(name: string, at: Date): Promise<Repository | undefined>;
+  getRepository(name: string): Promise<Repository | undefined>;
+  /** Repository names after `after` (exclusive), at most `limit`. */
+  listRepositories(after: string | undefined, limit: number): Promise<string[]>;
+  /** Deletes a repository and everything in it; false when it did not exist. */
+  deleteRepository(name: string): Promise<boolean>;
+
+  /** Records blob `digest` (size `size`) and links it to `repo`; idempotent. False if no such repo. */
+  linkBlob(repo: string, digest: string, size: number, at: Date): Promise<boolean>;
+  /** The blob's size when it is linked to `repo`, else undefined. */
+  getLinkedBlob(repo: string, digest: string): Promise<{ digest: string; size: number } | undefined>;
+  /** Removes the link; false when there was none. The bytes stay until garbage collection. */
+  unlinkBlob(repo: string, digest: string): Promise<boolean>;
+
+  /** Registers an upload session; false when the repository does not exist. */
+  createUpload(session: UploadSession): Promise<boolean>;
+  getUpload(id: string): Promise<UploadSession | undefined>;
+  deleteUpload(id: string): Promise<void>;
+  /** Sessions started before `before` (abandoned-upload cleanup). */
+  listUploadsStartedBefore(before: Date): Promise<UploadSession[]>;
+
+  /**
+   * In one transaction: checks the repository exists, every `blobDigests` is linked to it and every
+   * `childDigests` is a manifest in it; stores the manifest (idempotent by digest) with its
+   * references and subject; then, when `tag` is given, asks `decide` and points the tag at it.
+   */
+  putManifest(repo: string, m: NewManifest, tag: string | undefined, at: Date, decide: TagDecision): Promise<PutManifestResult>;
+  getManifest(repo: string, digest: string): Promise<ManifestRecord | undefined>;
+  /** The manifest a tag points to (one lookup: this is the hot path of every pull). */
+  getManifestByTag(repo: string, tag: string): Promise<ManifestRecord | undefined>;
+  /** Deletes a manifest and every tag pointing to it; false when absent. */
+  deleteManifest(repo: string, digest: string): Promise<boolean>;
+  /** Deletes one tag (the manifest stays); false when absent. */
+  deleteTag(repo: string, tag: string): Promise<boolean>;
+  /** Tags of `repo` after `after` (exclusive), at most `limit`. */
+  listTags(repo: string, after: string | undefined, limit: number): Promise<string[]>;
+  /** Manifests in `repo` whose subject is `subject`, optionally only of one artifactType. */
+  listReferrers(repo: string, subject: string, artifactType?: string): Promise<Referrer[]>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,136 @@
+// Blob and upload use cases: read, check, delete blobs of a repository; open, append, complete,
+// cancel and mount uploads; sweep abandoned uploads. Bytes always stream; nothing is buffered whole.
+import type { Readable } from 'node:stream';
+import { parseDigest } from '../domain/digest.ts';
+import { errors } from '../domain/errors.ts';
+import type { BlobInfo, ByteRange } from '../ports/blob-store.ts';
+import type { ServiceDeps } from './context.ts';
+import type { RepositoryService } from './repositories.ts';
+
+export interface UploadState {
+  readonly id: string;
+  readonly repo: string;
+  /** Bytes received so far. */
+  readonly size: number;
+}
+
+export class BlobService {
+  constructor(private readonly d: ServiceDeps, private readonly repos: RepositoryService) {}
+
+  /** A blob linked to `repo`, or BLOB_UNKNOWN (NAME_UNKNOWN when the repository does not exist). */
+  async stat(repo: string, digest: string): Promise<BlobInfo> {
+    parseDigest(digest);
+    const linked = await this.d.meta.getLinkedBlob(repo, digest);
+    if (linked) return linked;
+    await this.repos.require(repo);
+    throw errors.blobUnknown({ digest });
+  }
+
+  async read(repo: string, digest: string, range?: ByteRange): Promise<Readable> {
+    return this.d.blobs.read(digest, range);
+  }
+
+  /** Removes the blob from `repo` (its bytes stay until garbage collection finds them unreferenced). */
+  async delete(repo: string, digest: string): Promise<void> {
+    parseDigest(digest);
+    if (!(await this.d.meta.unlinkBlob(repo, digest))) {
+      await this.repos.require(repo);
+      throw errors.blobUnknown({ digest });
+    }
+  }
+
+  /** Links a committed blob to the repository (the repository may have been deleted meanwhile). */
+  private async link(repo: string, info: BlobInfo): Promise<BlobInfo> {
+    if (!(await this.d.meta.linkBlob(repo, info.digest, info.size, this.d.clock.now()))) throw this.repos.notFound(repo);
+    return info;
+  }
+
+  /** Monolithic push: the whole blob in one request, verified against `digest`. */
+  async putWhole(repo: string, digest: string, body: Readable, size?: number): Promise<BlobInfo> {
+    parseDigest(digest);
+    await this.repos.require(repo);
+    return this.link(repo, await this.d.blobs.put(body, digest, size));
+  }
+
+  /** Cross-repository mount: links `digest` from `from` into `repo` when `from` has it. */
+  async mount(repo: string, from: string, digest: string): Promise<BlobInfo | undefined> {
+    parseDigest(digest);
+    await this.repos.require(repo);
+    const src = await this.d.meta.getLinkedBlob(from, digest);
+    if (!src || !(await this.d.blobs.stat(digest))) return undefined;
+    return this.link(repo, src);
+  }
+
+  async startUpload(repo: string): Promise<UploadState> {
+    await this.repos.require(repo);
+    const id = this.d.newId();
+    await this.d.blobs.startUpload(id);
+    if (!(await this.d.meta.createUpload({ id, repo, startedAt: this.d.clock.now() }))) {
+      await this.d.blobs.abortUpload(id);
+      throw this.repos.notFound(repo);
+    }
+    return { id, repo, size: 0 };
+  }
+
+  /** The session `id` of `repo`, or BLOB_UPLOAD_UNKNOWN. */
+  async upload(repo: string, id: string): Promise<UploadState> {
+    const s = await this.d.meta.getUpload(id);
+    if (!s || s.repo !== repo) {
+      await this.repos.require(repo);
+      throw errors.blobUploadUnknown({ uploadId: id });
+    }
+    const info = await this.d.blobs.uploadInfo(id);
+    if (!info) throw errors.blobUploadUnknown({ uploadId: id });
+    return { id, repo, size: info.size };
+  }
+
+  /**
+   * Appends a chunk. `start` is where the client says the chunk begins (Content-Range), undefined
+   * for a streamed PATCH (append at the end). Out-of-order chunks get 416.
+   */
+  async append(repo: string, id: string, body: Readable, start?: number): Promise<UploadState> {
+    const cur = await this.upload(repo, id);
+    const offset = start ?? cur.size;
+    if (offset !== cur.size) throw errors.uploadOutOfOrder({ expected: cur.size, got: `${start}-` });
+    const size = await this.d.blobs.appendUpload(id, body, offset);
+    return { id, repo, size };
+  }
+
+  /** Completes an upload with an optional final chunk; verifies `digest`, then links the blob. */
+  async complete(repo: string, id: string, digest: string, finalChunk?: Readable, start?: number): Promise<BlobInfo> {
+    parseDigest(digest);
+    if (finalChunk) await this.append(repo, id, finalChunk, start);
+    else await this.upload(repo, id);
+    const info = await this.d.blobs.commitUpload(id, digest);
+    await this.d.meta.deleteUpload(id);
+    return this.link(repo, info);
+  }
+
+  async cancel(repo: string, id: string): Promise<void> {
+    await this.upload(repo, id);
+    await this.d.meta.deleteUpload(id);
+    await this.d.blobs.abortUpload(id);
+  }
+
+  /**
+   * Deletes upload sessions not touched for `ttlMs`, and upload files without a session (left by a
+   * crash between the two writes). Returns how many were removed.
+   */
+  async sweepAbandonedUploads(ttlMs: number): Promise<number> {
+    const cutoff = new Date(this.d.clock.now().getTime() - ttlMs);
+    let removed = 0;
+    for (const s of await this.d.meta.listUploadsStartedBefore(cutoff)) {
+      const info = await this.d.blobs.uploadInfo(s.id);
+      if (info && info.updatedAt > cutoff) continue; // still receiving data
+      await this.d.blobs.abortUpload(s.id);
+      await this.d.meta.deleteUpload(s.id);
+      removed++;
+    }
+    for (const u of await this.d.blobs.listUploads()) {
+      if (u.updatedAt > cutoff || (await this.d.meta.getUpload(u.id))) continue;
+      await this.d.blobs.abortUpload(u.id);
+      removed++;
+    }
+    return removed;
+  }
+}

@@ -1,0 +1,100 @@
+// Manifest use cases: push (validate, check references, move tags atomically), pull with Accept
+// negotiation, delete, tag listing and referrers.
+import { tryParseDigest, parseDigest } from '../domain/digest.ts';
+import { errors } from '../domain/errors.ts';
+import { MANIFEST_MAX_BYTES, digestOf, parseManifest } from '../domain/manifest.ts';
+import { assertTag } from '../domain/names.ts';
+import type { ManifestRecord, Referrer, TagDecision } from '../ports/metadata-store.ts';
+import type { ServiceDeps } from './context.ts';
+import type { RepositoryService } from './repositories.ts';
+
+/** A manifest reference: a digest or a tag, told apart by the `:` only digests have. */
+export type Reference = { kind: 'digest'; digest: string } | { kind: 'tag'; tag: string };
+
+export function parseReference(ref: string): Reference {
+  if (ref.includes(':')) return { kind: 'digest', digest: parseDigest(ref).value };
+  return { kind: 'tag', tag: assertTag(ref) };
+}
+
+export interface PushedManifest {
+  readonly digest: string;
+  readonly subject?: string;
+  readonly created: boolean;
+}
+
+/** Issue 2 has no tag mutability yet: every tag may move. Later issues pass the repository's rule. */
+const mutableTags: TagDecision = () => {};
+
+export class ManifestService {
+  readonly maxBytes = MANIFEST_MAX_BYTES;
+
+  constructor(private readonly d: ServiceDeps, private readonly repos: RepositoryService, private readonly decideTag: TagDecision = mutableTags) {}
+
+  async put(repo: string, ref: string, bytes: Buffer, contentType: string | undefined): Promise<PushedManifest> {
+    const r = parseReference(ref);
+    if (bytes.length > this.maxBytes) throw errors.manifestTooLarge({ limit: this.maxBytes });
+    const m = parseManifest(bytes, contentType);
+    if (r.kind === 'digest') {
+      const algorithm = tryParseDigest(r.digest)!.algorithm;
+      const actual = algorithm === 'sha256' ? m.digest : digestOf(bytes, algorithm);
+      if (actual !== r.digest) throw errors.digestInvalid({ reason: `manifest digest is ${actual}, not ${r.digest}` });
+    }
+    const res = await this.d.meta.putManifest(repo, {
+      digest: m.digest, mediaType: m.mediaType, size: m.size, bytes,
+      artifactType: m.artifactType, subject: m.subject?.digest, annotations: m.annotations,
+      blobDigests: [...new Set(m.blobs.map((b) => b.digest))],
+      childDigests: [...new Set(m.children.map((c) => c.digest))],
+    }, r.kind === 'tag' ? r.tag : undefined, this.d.clock.now(), this.decideTag);
+    if (!res.ok) {
+      if (res.reason === 'repository') throw this.repos.notFound(repo);
+      throw errors.manifestBlobUnknown({ digest: res.digest }, { digest: res.digest });
+    }
+    return { digest: m.digest, subject: m.subject?.digest, created: res.created };
+  }
+
+  /**
+   * The manifest for `ref`. By tag, a client whose Accept list names manifest types but not the stored
+   * one gets MANIFEST_UNKNOWN (Wharf does not convert formats); by digest, the stored bytes always.
+   */
+  async get(repo: string, ref: string, accept?: readonly string[]): Promise<ManifestRecord> {
+    const r = parseReference(ref);
+    const m = r.kind === 'tag' ? await this.d.meta.getManifestByTag(repo, r.tag) : await this.d.meta.getManifest(repo, r.digest);
+    if (!m) {
+      await this.repos.require(repo);
+      throw errors.manifestUnknown();
+    }
+    if (r.kind === 'tag' && accept && accept.length > 0 && !accepts(accept, m.mediaType)) {
+      throw errors.manifestUnknown(undefined, { reason: `manifest media type ${m.mediaType} is not in the request's Accept list` });
+    }
+    return m;
+  }
+
+  /** By tag: removes the tag only. By digest: removes the manifest and every tag pointing to it. */
+  async delete(repo: string, ref: string): Promise<void> {
+    const r = parseReference(ref);
+    const ok = r.kind === 'tag' ? await this.d.meta.deleteTag(repo, r.tag) : await this.d.meta.deleteManifest(repo, r.digest);
+    if (!ok) {
+      await this.repos.require(repo);
+      throw errors.manifestUnknown();
+    }
+  }
+
+  async listTags(repo: string, after: string | undefined, limit: number): Promise<{ tags: string[]; more: boolean }> {
+    await this.repos.require(repo);
+    const tags = await this.d.meta.listTags(repo, after, limit + 1);
+    return { tags: tags.slice(0, limit), more: tags.length > limit };
+  }
+
+  async referrers(repo: string, subject: string, artifactType?: string): Promise<Referrer[]> {
+    parseDigest(subject);
+    await this.repos.require(repo);
+    return this.d.meta.listReferrers(repo, subject, artifactType);
+  }
+}
+
+/** True when an Accept list (media types, possibly with parameters or wildcards) admits `type`. */
+function accepts(accept: readonly string[], type: string): boolean {
+  const manifestish = accept.some((a) => a.includes('manifest') || a.includes('index'));
+  if (!manifestish) return true; // e.g. `*/*` or application/json only: no negotiation intended
+  return accept.some((a) => a === type || a === '*/*' || a === 'application/*');
+}
