@@ -7,7 +7,7 @@ export const configSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1').describe('Address to listen on. Loopback by default; set 0.0.0.0 to serve other machines.'),
   port: z.coerce.number().int().min(0).max(65535).default(5000).describe('TCP port for both /v2/ and the ECR API (0 = any free port).'),
   dataDir: z.string().min(1).default('./wharf-data').describe('Directory holding the embedded store: wharf.db (SQLite) and blobs/.'),
-  publicUrl: z.url({ protocol: /^https?$/ }).optional().describe('Base URL clients use to reach Wharf (repositoryUri, Location headers). Default http://<host>:<port>.'),
+  publicUrl: z.url({ protocol: /^https?$/ }).optional().describe('Base URL clients use to reach Wharf (ECR repositoryUri and proxyEndpoint). Default http://<host>:<port>.'),
   accountId: z.string().regex(/^[0-9]{12}$/, 'must be 12 digits').default('000000000000').describe('The AWS account id this installation answers as (registryId in messages and ARNs).'),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-[0-9]+$/, 'must look like an AWS region, e.g. us-east-1').default('us-east-1').describe('The AWS region this installation answers as.'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (pino).'),

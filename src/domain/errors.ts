@@ -6,7 +6,7 @@ export type OciCode =
   | 'BLOB_UNKNOWN' | 'BLOB_UPLOAD_INVALID' | 'BLOB_UPLOAD_UNKNOWN' | 'DIGEST_INVALID'
   | 'MANIFEST_BLOB_UNKNOWN' | 'MANIFEST_INVALID' | 'MANIFEST_UNKNOWN' | 'NAME_INVALID'
   | 'NAME_UNKNOWN' | 'SIZE_INVALID' | 'UNAUTHORIZED' | 'DENIED' | 'UNSUPPORTED'
-  | 'TOOMANYREQUESTS' | 'TAG_INVALID' | 'RANGE_INVALID' | 'INTERNAL_ERROR';
+  | 'TOOMANYREQUESTS' | 'TAG_INVALID' | 'RANGE_INVALID' | 'PAGINATION_NUMBER_INVALID' | 'INTERNAL_ERROR';
 
 export interface ErrorSpec<P> {
   /** Stable identifier, also the documentation anchor in docs/errors.md. */
@@ -55,7 +55,7 @@ export const errors = {
     message: (p) => `blob upload unknown to registry: ${p.uploadId}` }),
   digestInvalid: define<{ reason: string }>({ id: 'DigestInvalid', status: 400, oci: 'DIGEST_INVALID', ecr: 'InvalidLayerException',
     message: (p) => `provided digest did not match uploaded content: ${p.reason}` }),
-  manifestBlobUnknown: define<{ digest: string }>({ id: 'ManifestBlobUnknown', status: 404, oci: 'MANIFEST_BLOB_UNKNOWN', ecr: 'LayersNotFoundException',
+  manifestBlobUnknown: define<{ digest: string }>({ id: 'ManifestBlobUnknown', status: 400, oci: 'MANIFEST_BLOB_UNKNOWN', ecr: 'LayersNotFoundException',
     message: (p) => `manifest references a blob or manifest unknown to this repository: ${p.digest}` }),
   manifestInvalid: define<{ reason: string }>({ id: 'ManifestInvalid', status: 400, oci: 'MANIFEST_INVALID', ecr: 'InvalidParameterException',
     message: (p) => `manifest invalid: ${p.reason}` }),
@@ -89,7 +89,7 @@ export const errors = {
     message: (p) => `manifest exceeds the ${p.limit}-byte limit` }),
   repositoryAlreadyExists: define<RepoP>({ id: 'RepositoryAlreadyExists', status: 400, ecr: 'RepositoryAlreadyExistsException',
     message: (p) => `The repository with name '${p.repo}' already exists in the registry with id '${p.registryId}'` }),
-  paginationInvalid: define<{ reason: string }>({ id: 'PaginationInvalid', status: 400, oci: 'UNSUPPORTED', ecr: 'InvalidParameterException',
+  paginationInvalid: define<{ reason: string }>({ id: 'PaginationInvalid', status: 400, oci: 'PAGINATION_NUMBER_INVALID', ecr: 'InvalidParameterException',
     message: (p) => `invalid pagination parameter: ${p.reason}` }),
   internal: define<void>({ id: 'Internal', status: 500, oci: 'INTERNAL_ERROR', ecr: 'ServerException',
     message: () => 'internal server error' }),

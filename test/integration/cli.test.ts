@@ -1,0 +1,75 @@
+// The wharf command: admin commands on the embedded store, config errors, graceful shutdown.
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { startWharf, wharfCli } from '../helpers/server.ts';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'wharf-cli-'));
+
+test('repositories create, list and delete work on the embedded store', async () => {
+  const dir = tmp();
+  const c = await wharfCli(['repositories', 'create', 'team/b-app', 'team/a-app', '--data-dir', dir]);
+  assert.equal(c.code, 0, c.stderr);
+  const l = await wharfCli(['repositories', 'list', '--data-dir', dir]);
+  assert.deepEqual(l.stdout.trim().split('\n'), ['team/a-app', 'team/b-app']);
+  const again = await wharfCli(['repositories', 'create', 'team/a-app', '--data-dir', dir]);
+  assert.equal(again.code, 2);
+  assert.match(again.stderr, /The repository with name 'team\/a-app' already exists in the registry with id '000000000000'/);
+  const bad = await wharfCli(['repositories', 'create', 'Bad/../Name', '--data-dir', dir]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /invalid repository name/);
+  assert.equal((await wharfCli(['repositories', 'delete', 'team/a-app', '--data-dir', dir])).code, 0);
+  assert.equal((await wharfCli(['repositories', 'list', '--data-dir', dir])).stdout.trim(), 'team/b-app');
+  const gone = await wharfCli(['repositories', 'delete', 'team/a-app', '--data-dir', dir]);
+  assert.equal(gone.code, 2);
+  assert.match(gone.stderr, /does not exist in the registry/);
+});
+
+test('a bad configuration value stops serve with a message naming the key', async () => {
+  const r = await wharfCli(['serve', '--data-dir', tmp(), '--port', 'http'], {});
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /'port' \(WHARF_PORT\)/);
+  const e = await wharfCli(['serve', '--data-dir', tmp()], { WHARF_LOG_LEVL: 'x' });
+  assert.equal(e.code, 2);
+  assert.match(e.stderr, /WHARF_LOG_LEVL/);
+});
+
+test('SIGTERM lets an in-flight upload finish, then exits cleanly; the session survives', async () => {
+  const w = await startWharf({ repositories: ['shut/down'] });
+  try {
+    const post = await fetch(`${w.url}/v2/shut/down/blobs/uploads/`, { method: 'POST' });
+    assert.equal(post.status, 202);
+    const location = post.headers.get('location')!;
+    const part = Buffer.alloc(256 * 1024, 7);
+    const done = new Promise<{ status: number; range: string }>((resolve, reject) => {
+      const req = request(`${w.url}${location}`, { method: 'PATCH', headers: { 'content-type': 'application/octet-stream', 'content-length': String(part.length * 4) } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode!, range: String(res.headers.range) }));
+      });
+      req.on('error', reject);
+      req.write(part);
+      setTimeout(() => {
+        w.proc.kill('SIGTERM');
+        setTimeout(() => { req.write(part); req.write(part); req.end(part); }, 300);
+      }, 200);
+    });
+    const res = await done;
+    assert.equal(res.status, 202);
+    assert.equal(res.range, `0-${part.length * 4 - 1}`);
+    const code = await new Promise((r) => w.proc.once('exit', (c) => r(c)));
+    assert.equal(code, 0);
+    const again = await startWharf({ dataDir: w.dataDir });
+    try {
+      const st = await fetch(`${again.url}${location}`);
+      assert.equal(st.status, 204);
+      assert.equal(st.headers.get('range'), `0-${part.length * 4 - 1}`);
+    } finally {
+      await again.stop();
+    }
+  } finally {
+    await w.stop();
+  }
+});
