@@ -59,5 +59,5 @@ export async function referrers(s: Services, req: FastifyRequest, reply: Fastify
   const artifactType = queryOf(req.url).get('artifactType') ?? undefined;
   const manifests = await s.manifests.referrers(name, digest, artifactType);
   if (artifactType !== undefined) reply.header('oci-filters-applied', 'artifactType');
-  reply.code(200).header('content-type', MT.ociIndex).send(JSON.stringify({ schemaVersion: 2, mediaType: MT.ociIndex, manifests }));
+  reply.code(200).header('content-type', MT.ociIndex).send(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MT.ociIndex, manifests })));
 }
