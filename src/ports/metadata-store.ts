@@ -2,9 +2,34 @@
 // method is one atomic decision (one database transaction); services never hold a transaction open
 // across I/O, so the same port fits SQLite (embedded) and PostgreSQL (scale-out).
 
-export interface Repository {
+import type { RepositorySettings } from '../domain/repository.ts';
+
+export interface Repository extends RepositorySettings {
   readonly name: string;
   readonly createdAt: Date;
+}
+
+/** An image: a manifest in a repository with its tags and the facts DescribeImages reports. */
+export interface ImageRecord {
+  readonly digest: string;
+  readonly mediaType: string;
+  /** Compressed size: sum of layer sizes, or for an index the largest child's. */
+  readonly size: number;
+  readonly pushedAt: Date;
+  readonly lastPulledAt?: Date;
+  readonly artifactType?: string;
+  readonly configMediaType?: string;
+  readonly subject?: string;
+  /** Sorted tag names. */
+  readonly tags: readonly string[];
+}
+
+export type TagStatus = 'TAGGED' | 'UNTAGGED' | 'ANY';
+
+/** One ListImages row: an image digest with one of its tags (or none). */
+export interface ImageIdRow {
+  readonly digest: string;
+  readonly tag?: string;
 }
 
 export interface UploadSession {
@@ -33,6 +58,9 @@ export interface NewManifest {
   readonly artifactType?: string;
   readonly subject?: string;
   readonly annotations?: Record<string, string>;
+  readonly configMediaType?: string;
+  /** Compressed image size as DescribeImages reports it (default 0). */
+  readonly imageSize?: number;
   /** Blobs that must be linked to the repository (config and distributable layers). */
   readonly blobDigests: readonly string[];
   /** Manifests (index children) that must already exist in the repository. */
@@ -67,13 +95,28 @@ export interface Referrer {
  * - Deleting a repository removes its manifests, tags, blob links and upload sessions (not blob bytes).
  */
 export interface MetadataStore {
-  /** Creates a repository; returns undefined when it exists already. */
-  createRepository(name: string, at: Date): Promise<Repository | undefined>;
+  /** Creates a repository (default settings unless given); returns undefined when it exists already. */
+  createRepository(name: string, at: Date, settings?: Partial<RepositorySettings>, tags?: Record<string, string>): Promise<Repository | undefined>;
+  /** Changes some settings; returns the updated repository, or undefined when absent. */
+  updateRepository(name: string, patch: Partial<RepositorySettings>): Promise<Repository | undefined>;
+  /** Repositories (full records) after `after`, at most `limit`, in name order. */
+  listRepositoryRecords(after: string | undefined, limit: number): Promise<Repository[]>;
   getRepository(name: string): Promise<Repository | undefined>;
   /** Repository names after `after` (exclusive), at most `limit`. */
   listRepositories(after: string | undefined, limit: number): Promise<string[]>;
-  /** Deletes a repository and everything in it; false when it did not exist. */
-  deleteRepository(name: string): Promise<boolean>;
+  /**
+   * Deletes a repository and everything in it; false when it did not exist. With `onlyIfEmpty`,
+   * answers 'not-empty' and deletes nothing when it still holds images (decided in one transaction).
+   */
+  deleteRepository(name: string, opts?: { onlyIfEmpty?: boolean }): Promise<boolean | 'not-empty'>;
+  /** The repository policy text (undefined inside when none), or undefined when no such repository. */
+  getRepositoryPolicy(name: string): Promise<{ text: string | undefined } | undefined>;
+  /** Sets (or with undefined removes) the policy; false when no such repository. */
+  setRepositoryPolicy(name: string, text: string | undefined): Promise<boolean>;
+  /** Resource tags of a repository, or undefined when no such repository. */
+  getResourceTags(name: string): Promise<Record<string, string> | undefined>;
+  /** Adds/overwrites tags then removes `remove` keys, refusing with 'too-many' past `max` tags. */
+  changeResourceTags(name: string, add: Record<string, string>, remove: readonly string[], max: number): Promise<boolean | 'too-many'>;
 
   /** Records blob `digest` (size `size`) and links it to `repo`; idempotent. False if no such repo. */
   linkBlob(repo: string, digest: string, size: number, at: Date): Promise<boolean>;
@@ -104,6 +147,19 @@ export interface MetadataStore {
   deleteTag(repo: string, tag: string): Promise<boolean>;
   /** Tags of `repo` after `after` (exclusive), at most `limit`. */
   listTags(repo: string, after: string | undefined, limit: number): Promise<string[]>;
+  /** Images of `repo` (digest order) after digest `after`, filtered by tag status. */
+  listImages(repo: string, after: string | undefined, limit: number, tagStatus?: TagStatus): Promise<ImageRecord[]>;
+  /** The images with these digests that exist in `repo`. */
+  getImages(repo: string, digests: readonly string[]): Promise<ImageRecord[]>;
+  /** ListImages rows ordered by (digest, tag), after the row `after`, filtered by tag status. */
+  listImageIds(repo: string, after: ImageIdRow | undefined, limit: number, tagStatus?: TagStatus): Promise<ImageIdRow[]>;
+  /** Digest a tag points to, or undefined. */
+  resolveTag(repo: string, tag: string): Promise<string | undefined>;
+  /** Records a pull of `digest` at `at` unless one was recorded less than `minIntervalMs` before. */
+  recordPull(repo: string, digest: string, at: Date, minIntervalMs: number): Promise<void>;
+  /** Registry-wide settings (registry policy, account settings) by name. */
+  getSetting(name: string): Promise<string | undefined>;
+  putSetting(name: string, value: string | undefined): Promise<void>;
   /** Manifests in `repo` whose subject is `subject`, optionally only of one artifactType. */
   listReferrers(repo: string, subject: string, artifactType?: string): Promise<Referrer[]>;
 

@@ -2,7 +2,7 @@
 // negotiation, delete, tag listing and referrers.
 import { tryParseDigest, parseDigest } from '../domain/digest.ts';
 import { errors } from '../domain/errors.ts';
-import { MANIFEST_MAX_BYTES, digestOf, parseManifest } from '../domain/manifest.ts';
+import { MANIFEST_MAX_BYTES, digestOf, parseManifest, type ParsedManifest } from '../domain/manifest.ts';
 import { assertTag } from '../domain/names.ts';
 import type { ManifestRecord, Referrer, TagDecision } from '../ports/metadata-store.ts';
 import type { ServiceDeps } from './context.ts';
@@ -40,8 +40,8 @@ export class ManifestService {
       if (actual !== r.digest) throw errors.digestInvalid({ reason: `manifest digest is ${actual}, not ${r.digest}` });
     }
     const res = await this.d.meta.putManifest(repo, {
-      digest: m.digest, mediaType: m.mediaType, size: m.size, bytes,
-      artifactType: m.artifactType, subject: m.subject?.digest, annotations: m.annotations,
+      digest: m.digest, mediaType: m.mediaType, size: m.size, bytes, imageSize: await this.imageSize(repo, m),
+      artifactType: m.artifactType, subject: m.subject?.digest, annotations: m.annotations, configMediaType: m.configMediaType,
       blobDigests: [...new Set(m.blobs.map((b) => b.digest))],
       childDigests: [...new Set(m.children.map((c) => c.digest))],
     }, r.kind === 'tag' ? r.tag : undefined, this.d.clock.now(), this.decideTag);
@@ -50,6 +50,13 @@ export class ManifestService {
       throw errors.manifestBlobUnknown({ digest: res.digest }, { digest: res.digest });
     }
     return { digest: m.digest, subject: m.subject?.digest, created: res.created };
+  }
+
+  /** ECR's imageSizeInBytes: the layers' compressed sizes added up; for an index, its largest child. */
+  private async imageSize(repo: string, m: ParsedManifest): Promise<number> {
+    if (m.children.length === 0) return m.blobs.slice(1).reduce((n, b) => n + b.size, 0);
+    const children = await this.d.meta.getImages(repo, m.children.map((c) => c.digest));
+    return children.reduce((n, c) => Math.max(n, c.size), 0);
   }
 
   /**

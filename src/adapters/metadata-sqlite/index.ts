@@ -1,8 +1,10 @@
 // MetadataStore on SQLite (better-sqlite3, WAL): the embedded default. better-sqlite3 is synchronous,
 // so each port method runs to completion inside one transaction without yielding to the event loop.
 import Database from 'better-sqlite3';
+import { DEFAULT_SETTINGS, type RepositorySettings } from '../../domain/repository.ts';
 import type {
-  ManifestRecord, MetadataStore, NewManifest, PutManifestResult, Referrer, Repository, TagDecision, UploadSession,
+  ImageIdRow, ImageRecord, ManifestRecord, MetadataStore, NewManifest, PutManifestResult, Referrer, Repository, TagDecision,
+  TagStatus, UploadSession,
 } from '../../ports/metadata-store.ts';
 import { MIGRATIONS } from './migrations.ts';
 
@@ -37,6 +39,37 @@ function migrate(db: Database.Database): void {
 
 const ms = (d: Date) => d.getTime();
 
+const REPO_COLUMNS = 'name, created_at, image_tag_mutability, mutability_filters, scan_on_push, encryption_type, kms_key';
+
+function toRepository(r: Row): Repository {
+  return {
+    name: r.name, createdAt: new Date(r.created_at), imageTagMutability: r.image_tag_mutability,
+    ...(r.mutability_filters ? { imageTagMutabilityExclusionFilters: JSON.parse(r.mutability_filters) } : {}),
+    scanOnPush: r.scan_on_push === 1, encryptionType: r.encryption_type, ...(r.kms_key ? { kmsKey: r.kms_key } : {}),
+  };
+}
+
+function toImage(r: Row): ImageRecord {
+  return {
+    digest: r.digest, mediaType: r.media_type, size: r.image_size, pushedAt: new Date(r.pushed_at),
+    ...(r.last_pulled_at ? { lastPulledAt: new Date(r.last_pulled_at) } : {}),
+    ...(r.artifact_type ? { artifactType: r.artifact_type } : {}),
+    ...(r.config_media_type ? { configMediaType: r.config_media_type } : {}),
+    ...(r.subject ? { subject: r.subject } : {}),
+    tags: r.tags ? (r.tags as string).split('\n').sort() : [],
+  };
+}
+
+const IMAGE_SELECT = `SELECT m.digest, m.media_type, m.image_size, m.pushed_at, m.last_pulled_at, m.artifact_type, m.config_media_type, m.subject,
+  (SELECT group_concat(t.name, char(10)) FROM tags t WHERE t.repository_id = m.repository_id AND t.digest = m.digest) AS tags
+  FROM manifests m`;
+
+const TAG_STATUS_SQL: Record<TagStatus, string> = {
+  ANY: '',
+  TAGGED: 'AND EXISTS (SELECT 1 FROM tags t WHERE t.repository_id = m.repository_id AND t.digest = m.digest)',
+  UNTAGGED: 'AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.repository_id = m.repository_id AND t.digest = m.digest)',
+};
+
 function toManifest(repo: string, r: Row): ManifestRecord {
   return {
     repo, digest: r.digest, mediaType: r.media_type, size: r.size, bytes: r.bytes,
@@ -51,8 +84,32 @@ class SqliteMetadataStore implements MetadataStore {
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       repoId: p('SELECT id FROM repositories WHERE name = ?').pluck(),
-      repoGet: p('SELECT name, created_at FROM repositories WHERE name = ?'),
-      repoInsert: p('INSERT INTO repositories (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING'),
+      repoGet: p(`SELECT ${REPO_COLUMNS} FROM repositories WHERE name = ?`),
+      repoInsert: p(`INSERT INTO repositories (name, created_at, image_tag_mutability, mutability_filters, scan_on_push, encryption_type, kms_key)
+                     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`),
+      repoUpdate: p(`UPDATE repositories SET image_tag_mutability = ?, mutability_filters = ?, scan_on_push = ?, encryption_type = ?, kms_key = ?
+                     WHERE name = ?`),
+      repoRecords: p(`SELECT ${REPO_COLUMNS} FROM repositories WHERE name > ? ORDER BY name LIMIT ?`),
+      repoHasImages: p('SELECT 1 FROM manifests WHERE repository_id = ? LIMIT 1').pluck(),
+      policyGet: p('SELECT policy_text FROM repositories WHERE name = ?'),
+      policySet: p('UPDATE repositories SET policy_text = ? WHERE name = ?'),
+      resTags: p('SELECT key, value FROM repository_tags WHERE repository_id = ? ORDER BY key'),
+      resTagPut: p('INSERT INTO repository_tags (repository_id, key, value) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET value = excluded.value'),
+      resTagDel: p('DELETE FROM repository_tags WHERE repository_id = ? AND key = ?'),
+      resTagCount: p('SELECT count(*) FROM repository_tags WHERE repository_id = ?').pluck(),
+      imagesAfter: Object.fromEntries((['ANY', 'TAGGED', 'UNTAGGED'] as TagStatus[]).map((st) => [st,
+        p(`${IMAGE_SELECT} WHERE m.repository_id = ? AND m.digest > ? ${TAG_STATUS_SQL[st]} ORDER BY m.digest LIMIT ?`)])) as Record<TagStatus, Database.Statement>,
+      imageGet: p(`${IMAGE_SELECT} WHERE m.repository_id = ? AND m.digest = ?`),
+      imageIds: Object.fromEntries((['ANY', 'TAGGED', 'UNTAGGED'] as TagStatus[]).map((st) => [st,
+        p(`SELECT digest, tag FROM (
+             SELECT m.digest AS digest, t.name AS tag FROM manifests m LEFT JOIN tags t ON t.repository_id = m.repository_id AND t.digest = m.digest
+             WHERE m.repository_id = ?1 ${st === 'TAGGED' ? 'AND t.name IS NOT NULL' : st === 'UNTAGGED' ? 'AND t.name IS NULL' : ''})
+           WHERE (digest > ?2 OR (digest = ?2 AND coalesce(tag, '') > ?3)) ORDER BY digest, coalesce(tag, '') LIMIT ?4`)])) as Record<TagStatus, Database.Statement>,
+      pullSet: p(`UPDATE manifests SET last_pulled_at = ?3 WHERE repository_id = (SELECT id FROM repositories WHERE name = ?1) AND digest = ?2
+                  AND (last_pulled_at IS NULL OR last_pulled_at < ?4)`),
+      settingGet: p('SELECT value FROM registry_settings WHERE name = ?').pluck(),
+      settingPut: p('INSERT INTO registry_settings (name, value) VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value'),
+      settingDel: p('DELETE FROM registry_settings WHERE name = ?'),
       repoList: p('SELECT name FROM repositories WHERE name > ? ORDER BY name LIMIT ?').pluck(),
       repoDelete: p('DELETE FROM repositories WHERE name = ?'),
       blobInsert: p('INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT (digest) DO NOTHING'),
@@ -66,8 +123,8 @@ class SqliteMetadataStore implements MetadataStore {
       uploadDelete: p('DELETE FROM uploads WHERE id = ?'),
       uploadsBefore: p('SELECT u.id, r.name AS repo, u.started_at FROM uploads u JOIN repositories r ON r.id = u.repository_id WHERE u.started_at < ?'),
       manifestExists: p('SELECT 1 FROM manifests WHERE repository_id = ? AND digest = ?').pluck(),
-      manifestInsert: p(`INSERT INTO manifests (repository_id, digest, media_type, size, bytes, artifact_type, subject, annotations, pushed_at)
-                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      manifestInsert: p(`INSERT INTO manifests (repository_id, digest, media_type, size, bytes, artifact_type, subject, annotations, pushed_at,
+                         image_size, config_media_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       refInsert: p('INSERT INTO manifest_references (repository_id, manifest_digest, kind, digest) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
       manifestGet: p(`SELECT m.digest, m.media_type, m.size, m.bytes, m.artifact_type, m.subject, m.pushed_at FROM manifests m
                       WHERE m.repository_id = (SELECT id FROM repositories WHERE name = ?) AND m.digest = ?`),
@@ -85,22 +142,119 @@ class SqliteMetadataStore implements MetadataStore {
     };
   }
 
-  async createRepository(name: string, at: Date): Promise<Repository | undefined> {
-    const r = this.s.repoInsert.run(name, ms(at));
-    return r.changes === 1 ? { name, createdAt: at } : undefined;
+  async createRepository(name: string, at: Date, settings: Partial<RepositorySettings> = {}, tags: Record<string, string> = {}): Promise<Repository | undefined> {
+    const st = { ...DEFAULT_SETTINGS, ...settings };
+    return this.db.transaction(() => {
+      const r = this.s.repoInsert.run(name, ms(at), st.imageTagMutability, st.imageTagMutabilityExclusionFilters ? JSON.stringify(st.imageTagMutabilityExclusionFilters) : null,
+        st.scanOnPush ? 1 : 0, st.encryptionType, st.kmsKey ?? null);
+      if (r.changes !== 1) return undefined;
+      const id = this.s.repoId.get(name);
+      for (const [k, v] of Object.entries(tags)) this.s.resTagPut.run(id, k, v);
+      return toRepository(this.s.repoGet.get(name) as Row);
+    }).immediate();
+  }
+
+  async updateRepository(name: string, patch: Partial<RepositorySettings>): Promise<Repository | undefined> {
+    return this.db.transaction(() => {
+      const row = this.s.repoGet.get(name) as Row | undefined;
+      if (!row) return undefined;
+      const st = { ...toRepository(row), ...patch };
+      this.s.repoUpdate.run(st.imageTagMutability, st.imageTagMutabilityExclusionFilters ? JSON.stringify(st.imageTagMutabilityExclusionFilters) : null,
+        st.scanOnPush ? 1 : 0, st.encryptionType, st.kmsKey ?? null, name);
+      return toRepository(this.s.repoGet.get(name) as Row);
+    }).immediate();
+  }
+
+  async listRepositoryRecords(after: string | undefined, limit: number): Promise<Repository[]> {
+    return (this.s.repoRecords.all(after ?? '', limit) as Row[]).map(toRepository);
   }
 
   async getRepository(name: string): Promise<Repository | undefined> {
     const r = this.s.repoGet.get(name) as Row | undefined;
-    return r ? { name: r.name, createdAt: new Date(r.created_at) } : undefined;
+    return r ? toRepository(r) : undefined;
+  }
+
+  async getRepositoryPolicy(name: string): Promise<{ text: string | undefined } | undefined> {
+    const r = this.s.policyGet.get(name) as Row | undefined;
+    return r ? { text: r.policy_text ?? undefined } : undefined;
+  }
+
+  async setRepositoryPolicy(name: string, text: string | undefined): Promise<boolean> {
+    return this.s.policySet.run(text ?? null, name).changes === 1;
+  }
+
+  async getResourceTags(name: string): Promise<Record<string, string> | undefined> {
+    const id = this.s.repoId.get(name);
+    if (id === undefined) return undefined;
+    return Object.fromEntries((this.s.resTags.all(id) as Row[]).map((r) => [r.key, r.value]));
+  }
+
+  async changeResourceTags(name: string, add: Record<string, string>, remove: readonly string[], max: number): Promise<boolean | 'too-many'> {
+    const run = this.db.transaction((): boolean | 'too-many' => {
+      const id = this.s.repoId.get(name);
+      if (id === undefined) return false;
+      for (const [k, v] of Object.entries(add)) this.s.resTagPut.run(id, k, v);
+      for (const k of remove) this.s.resTagDel.run(id, k);
+      if ((this.s.resTagCount.get(id) as number) > max) throw new TooMany();
+      return true;
+    });
+    try {
+      return run.immediate();
+    } catch (e) {
+      if (e instanceof TooMany) return 'too-many';
+      throw e;
+    }
+  }
+
+  async listImages(repo: string, after: string | undefined, limit: number, tagStatus: TagStatus = 'ANY'): Promise<ImageRecord[]> {
+    const id = this.s.repoId.get(repo);
+    if (id === undefined) return [];
+    return (this.s.imagesAfter[tagStatus].all(id, after ?? '', limit) as Row[]).map(toImage);
+  }
+
+  async getImages(repo: string, digests: readonly string[]): Promise<ImageRecord[]> {
+    const id = this.s.repoId.get(repo);
+    if (id === undefined) return [];
+    return digests.map((d) => this.s.imageGet.get(id, d) as Row | undefined).filter((r): r is Row => !!r).map(toImage);
+  }
+
+  async listImageIds(repo: string, after: ImageIdRow | undefined, limit: number, tagStatus: TagStatus = 'ANY'): Promise<ImageIdRow[]> {
+    const id = this.s.repoId.get(repo);
+    if (id === undefined) return [];
+    const rows = this.s.imageIds[tagStatus].all(id, after?.digest ?? '', after?.tag ?? (after ? '' : ''), limit) as Row[];
+    // The first row of an untagged digest has tag '' in the cursor, so `after` excludes it exactly once.
+    return rows.map((r) => (r.tag ? { digest: r.digest, tag: r.tag } : { digest: r.digest }));
+  }
+
+  async resolveTag(repo: string, tag: string): Promise<string | undefined> {
+    const id = this.s.repoId.get(repo);
+    return id === undefined ? undefined : (this.s.tagGet.get(id, tag) as string | undefined);
+  }
+
+  async recordPull(repo: string, digest: string, at: Date, minIntervalMs: number): Promise<void> {
+    this.s.pullSet.run(repo, digest, ms(at), ms(at) - minIntervalMs);
+  }
+
+  async getSetting(name: string): Promise<string | undefined> {
+    return this.s.settingGet.get(name) as string | undefined;
+  }
+
+  async putSetting(name: string, value: string | undefined): Promise<void> {
+    if (value === undefined) this.s.settingDel.run(name);
+    else this.s.settingPut.run(name, value);
   }
 
   async listRepositories(after: string | undefined, limit: number): Promise<string[]> {
     return this.s.repoList.all(after ?? '', limit) as string[];
   }
 
-  async deleteRepository(name: string): Promise<boolean> {
-    return this.s.repoDelete.run(name).changes === 1;
+  async deleteRepository(name: string, opts: { onlyIfEmpty?: boolean } = {}): Promise<boolean | 'not-empty'> {
+    return this.db.transaction((): boolean | 'not-empty' => {
+      const id = this.s.repoId.get(name);
+      if (id === undefined) return false;
+      if (opts.onlyIfEmpty && this.s.repoHasImages.get(id)) return 'not-empty';
+      return this.s.repoDelete.run(name).changes === 1;
+    }).immediate();
   }
 
   async linkBlob(repo: string, digest: string, size: number, at: Date): Promise<boolean> {
@@ -153,14 +307,14 @@ class SqliteMetadataStore implements MetadataStore {
       let created = false;
       if (!this.s.manifestExists.get(id, m.digest)) {
         this.s.manifestInsert.run(id, m.digest, m.mediaType, m.size, m.bytes, m.artifactType ?? null, m.subject ?? null,
-          m.annotations ? JSON.stringify(m.annotations) : null, ms(at));
+          m.annotations ? JSON.stringify(m.annotations) : null, ms(at), m.imageSize ?? 0, m.configMediaType ?? null);
         for (const d of m.blobDigests) this.s.refInsert.run(id, m.digest, 'blob', d);
         for (const d of m.childDigests) this.s.refInsert.run(id, m.digest, 'manifest', d);
         created = true;
       }
       if (tag !== undefined) {
         const current = this.s.tagGet.get(id, tag) as string | undefined;
-        decide({ name: row.name, createdAt: new Date(row.created_at) }, tag, current, m.digest);
+        decide(toRepository(row), tag, current, m.digest);
         if (current !== m.digest) this.s.tagUpsert.run(id, tag, m.digest, ms(at));
       }
       return { ok: true, created };
@@ -206,3 +360,5 @@ class SqliteMetadataStore implements MetadataStore {
     this.db.close();
   }
 }
+
+class TooMany extends Error {}

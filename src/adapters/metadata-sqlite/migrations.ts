@@ -57,4 +57,34 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX uploads_started ON uploads(started_at);
   `,
+  // 2: ECR control plane — repository settings and tags, image facts, access keys, registry settings.
+  `
+  ALTER TABLE repositories ADD COLUMN image_tag_mutability TEXT NOT NULL DEFAULT 'MUTABLE';
+  ALTER TABLE repositories ADD COLUMN mutability_filters TEXT;
+  ALTER TABLE repositories ADD COLUMN scan_on_push INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE repositories ADD COLUMN encryption_type TEXT NOT NULL DEFAULT 'AES256';
+  ALTER TABLE repositories ADD COLUMN kms_key TEXT;
+  ALTER TABLE repositories ADD COLUMN policy_text TEXT;
+  CREATE TABLE repository_tags (
+    repository_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+    key           TEXT NOT NULL,
+    value         TEXT NOT NULL,
+    PRIMARY KEY (repository_id, key)
+  ) WITHOUT ROWID;
+  ALTER TABLE manifests ADD COLUMN image_size INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE manifests ADD COLUMN config_media_type TEXT;
+  ALTER TABLE manifests ADD COLUMN last_pulled_at INTEGER;
+  CREATE TABLE access_keys (
+    access_key_id TEXT PRIMARY KEY,
+    sealed_secret TEXT NOT NULL,
+    principal_arn TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    created_at    INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX access_keys_principal ON access_keys(principal_arn);
+  CREATE TABLE registry_settings (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
