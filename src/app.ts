@@ -1,12 +1,20 @@
 // Composition root: builds adapters, services and the HTTP server from a frozen config. Nothing
 // listens here; main.ts (or a test) decides when to.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { openFsBlobStore } from './adapters/blob-fs/index.ts';
-import { openSqliteMetadataStore } from './adapters/metadata-sqlite/index.ts';
+import { openSqlite } from './adapters/metadata-sqlite/index.ts';
+import { openLocalSecretBox } from './adapters/secret-box-local/index.ts';
+import type { IdentityStore } from './ports/identity-store.ts';
+import type { SecretBox } from './ports/secret-box.ts';
+import { AuthenticationService } from './services/authentication.ts';
+import { AuthorizationService } from './services/authorization.ts';
+import { IdentityService } from './services/identity.ts';
+import { TokenService } from './services/tokens.ts';
+import { SIGNING_NAME } from './http/ecr/model.ts';
 import type { Config } from './config/schema.ts';
 import { buildHttpServer } from './http/server.ts';
 import type { Services } from './http/services.ts';
@@ -22,20 +30,44 @@ import { RepositoryService } from './services/repositories.ts';
 export interface Stores {
   meta: MetadataStore;
   blobs: BlobStore;
+  identity: IdentityStore;
+  box: SecretBox;
 }
 
-/** Opens the embedded stores under config.dataDir: wharf.db (SQLite) and the blob tree. */
+/** Opens the embedded stores under config.dataDir: wharf.db (SQLite), the blob tree, the master key. */
 export async function openStores(config: Config): Promise<Stores> {
   mkdirSync(config.dataDir, { recursive: true });
-  const meta = openSqliteMetadataStore({ path: join(config.dataDir, 'wharf.db'), synchronous: config.sqliteSynchronous });
+  const { meta, identity } = openSqlite({ path: join(config.dataDir, 'wharf.db'), synchronous: config.sqliteSynchronous });
   const blobs = await openFsBlobStore(config.dataDir);
-  return { meta, blobs };
+  const box = openLocalSecretBox(config.masterKeyFile ?? join(config.dataDir, 'master.key'));
+  return { meta, blobs, identity, box };
 }
 
 export function buildServices(config: Config, stores: Stores, clock: Clock = systemClock): Services {
-  const deps: ServiceDeps = { ...stores, clock, registryId: config.accountId, newId: randomUUID };
+  const deps: ServiceDeps = { meta: stores.meta, blobs: stores.blobs, clock, registryId: config.accountId, newId: randomUUID };
   const repositories = new RepositoryService(deps);
-  return { repositories, blobs: new BlobService(deps, repositories), manifests: new ManifestService(deps, repositories) };
+  const identity = new IdentityService(stores.identity, stores.box, clock, config.accountId);
+  const tokens = new TokenService(stores.box.derive('registry-token'));
+  return {
+    repositories, blobs: new BlobService(deps, repositories), manifests: new ManifestService(deps, repositories),
+    identity, authn: new AuthenticationService(identity, tokens, clock, config.region, SIGNING_NAME), authz: new AuthorizationService(),
+  };
+}
+
+/**
+ * Makes sure the root access key exists: from WHARF_ROOT_ACCESS_KEY_ID / WHARF_ROOT_SECRET_ACCESS_KEY,
+ * or generated once and written to <dataDir>/root-credentials (mode 0600) in AWS credentials format.
+ * Returns the path of that file when it was just written. The secret is never logged.
+ */
+export async function bootstrapRootKey(config: Config, services: Services, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const id = env.WHARF_ROOT_ACCESS_KEY_ID;
+  const secret = env.WHARF_ROOT_SECRET_ACCESS_KEY;
+  if ((id === undefined) !== (secret === undefined)) throw new Error('set both WHARF_ROOT_ACCESS_KEY_ID and WHARF_ROOT_SECRET_ACCESS_KEY, or neither');
+  const made = await services.identity.ensureRootKey(id && secret ? { accessKeyId: id, secretAccessKey: secret } : undefined);
+  if (!made) return undefined;
+  const file = join(config.dataDir, 'root-credentials');
+  writeFileSync(file, `[wharf]\naws_access_key_id = ${made.accessKeyId}\naws_secret_access_key = ${made.secretAccessKey}\n`, { mode: 0o600 });
+  return file;
 }
 
 export interface App {
@@ -53,7 +85,9 @@ export async function buildApp(config: Config, opts: { logger?: Logger; clock?: 
   const log = opts.logger ?? pino({ level: config.logLevel, redact: ['req.headers.authorization', '*.secretAccessKey', '*.password', '*.token'] });
   const stores = await openStores(config);
   const services = buildServices(config, stores, opts.clock);
-  const http = buildHttpServer(services, log);
+  const rootFile = await bootstrapRootKey(config, services, process.env);
+  if (rootFile) log.warn({ file: rootFile }, 'generated the root access key; its id and secret are in this file (shown once, keep it safe)');
+  const http = buildHttpServer(services, config, log);
   let jobs: Jobs | undefined;
   return {
     config, http, services, log,

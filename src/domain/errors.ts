@@ -26,6 +26,8 @@ export class WharfError extends Error {
     readonly detail?: unknown,
     /** Overrides the HTTP status for this occurrence (e.g. 416 for an out-of-order chunk). */
     readonly statusOverride?: number,
+    /** Extra members of the ECR error shape (e.g. InvalidLayerPartException's lastValidByteReceived). */
+    readonly ecrFields?: Record<string, unknown>,
   ) {
     super(message);
     this.name = spec.id;
@@ -34,11 +36,12 @@ export class WharfError extends Error {
 }
 
 const registry: ErrorSpec<any>[] = [];
-type Factory<P> = ((p: P, detail?: unknown, status?: number) => WharfError) & { spec: ErrorSpec<P> };
+type Factory<P> = ((p: P, detail?: unknown, status?: number, ecrFields?: Record<string, unknown>) => WharfError) & { spec: ErrorSpec<P> };
 
 function define<P = void>(spec: ErrorSpec<P>): Factory<P> {
   registry.push(spec);
-  const f = ((p: P, detail?: unknown, status?: number) => new WharfError(spec, spec.message(p), detail, status)) as Factory<P>;
+  const f = ((p: P, detail?: unknown, status?: number, ecrFields?: Record<string, unknown>) =>
+    new WharfError(spec, spec.message(p), detail, status, ecrFields)) as Factory<P>;
   f.spec = spec;
   return f;
 }
@@ -91,6 +94,61 @@ export const errors = {
     message: (p) => `The repository with name '${p.repo}' already exists in the registry with id '${p.registryId}'` }),
   paginationInvalid: define<{ reason: string }>({ id: 'PaginationInvalid', status: 400, oci: 'PAGINATION_NUMBER_INVALID', ecr: 'InvalidParameterException',
     message: (p) => `invalid pagination parameter: ${p.reason}` }),
+  // --- registry login (Basic "AWS:<token>") ---
+  tokenInvalid: define<void>({ id: 'TokenInvalid', status: 403, oci: 'DENIED', ecr: 'AccessDeniedException',
+    message: () => 'Your Authorization Token is invalid.' }),
+  tokenExpired: define<void>({ id: 'TokenExpired', status: 403, oci: 'DENIED', ecr: 'ExpiredTokenException',
+    message: () => 'Your authorization token has expired. Reauthenticate and try again.' }),
+  // --- AWS JSON 1.1 framework errors (ECR API) ---
+  missingAuthenticationToken: define<void>({ id: 'MissingAuthenticationToken', status: 400, ecr: 'MissingAuthenticationTokenException',
+    message: () => 'Missing Authentication Token' }),
+  incompleteSignature: define<{ reason: string }>({ id: 'IncompleteSignature', status: 400, ecr: 'IncompleteSignatureException',
+    message: (p) => p.reason }),
+  invalidSignature: define<{ reason: string }>({ id: 'InvalidSignature', status: 400, ecr: 'InvalidSignatureException',
+    message: (p) => p.reason }),
+  unrecognizedClient: define<void>({ id: 'UnrecognizedClient', status: 400, ecr: 'UnrecognizedClientException',
+    message: () => 'The security token included in the request is invalid.' }),
+  unknownOperation: define<{ target: string }>({ id: 'UnknownOperation', status: 400, ecr: 'UnknownOperationException',
+    message: (p) => `Unknown operation ${p.target}` }),
+  notImplemented: define<{ operation: string }>({ id: 'NotImplemented', status: 400, ecr: 'UnsupportedCommandException',
+    message: (p) => `Wharf does not implement the ECR operation '${p.operation}' yet.` }),
+  serialization: define<{ reason: string }>({ id: 'Serialization', status: 400, ecr: 'SerializationException',
+    message: (p) => p.reason }),
+  validation: define<{ violations: readonly string[] }>({ id: 'Validation', status: 400, ecr: 'ValidationException',
+    message: (p) => `${p.violations.length} validation error${p.violations.length === 1 ? '' : 's'} detected: ${p.violations.join('; ')}` }),
+  invalidParameter: define<{ field: string; reason: string }>({ id: 'InvalidParameter', status: 400, ecr: 'InvalidParameterException',
+    message: (p) => `Invalid parameter at '${p.field}' failed to satisfy constraint: '${p.reason}'` }),
+  invalidParameterMessage: define<{ message: string }>({ id: 'InvalidParameterMessage', status: 400, ecr: 'InvalidParameterException',
+    message: (p) => p.message }),
+  // --- ECR resource errors ---
+  repositoryNotEmpty: define<RepoP>({ id: 'RepositoryNotEmpty', status: 400, ecr: 'RepositoryNotEmptyException',
+    message: (p) => `The repository with name '${p.repo}' in registry with id '${p.registryId}' cannot be deleted because it still contains images` }),
+  repositoryPolicyNotFound: define<RepoP>({ id: 'RepositoryPolicyNotFound', status: 400, ecr: 'RepositoryPolicyNotFoundException',
+    message: (p) => `Repository policy does not exist for the repository with name '${p.repo}' in the registry with id '${p.registryId}'` }),
+  registryPolicyNotFound: define<{ registryId: string }>({ id: 'RegistryPolicyNotFound', status: 400, ecr: 'RegistryPolicyNotFoundException',
+    message: (p) => `Registry policy does not exist in the registry with id '${p.registryId}'` }),
+  imageNotFound: define<RepoP & { imageDigest?: string; imageTag?: string }>({ id: 'ImageNotFound', status: 400, ecr: 'ImageNotFoundException',
+    message: (p) => `The image with imageId {imageDigest:'${p.imageDigest ?? 'null'}', imageTag:'${p.imageTag ?? 'null'}'} does not exist within the repository with name '${p.repo}' in the registry with id '${p.registryId}'` }),
+  imageAlreadyExists: define<RepoP & { digest: string; tag: string }>({ id: 'ImageAlreadyExists', status: 400, ecr: 'ImageAlreadyExistsException',
+    message: (p) => `Image with digest '${p.digest}' and tag '${p.tag}' already exists in the repository with name '${p.repo}' in registry with id '${p.registryId}'` }),
+  layersNotFound: define<RepoP & { digests: readonly string[] }>({ id: 'LayersNotFound', status: 400, ecr: 'LayersNotFoundException',
+    message: (p) => `Layers with digests '[${p.digests.join(', ')}]' required for pushing image into repository with name '${p.repo}' in the registry with id '${p.registryId}' do not exist` }),
+  referencedImagesNotFound: define<RepoP & { digests: readonly string[] }>({ id: 'ReferencedImagesNotFound', status: 400, ecr: 'ReferencedImagesNotFoundException',
+    message: (p) => `Manifests with digests '[${p.digests.join(', ')}]' referenced by the image are not in the repository with name '${p.repo}' in the registry with id '${p.registryId}'` }),
+  imageDigestDoesNotMatch: define<{ given: string; computed: string }>({ id: 'ImageDigestDoesNotMatch', status: 400, ecr: 'ImageDigestDoesNotMatchException',
+    message: (p) => `Provided image digest '${p.given}' does not match the digest of the manifest '${p.computed}'` }),
+  layerAlreadyExists: define<RepoP & { digest: string }>({ id: 'LayerAlreadyExists', status: 400, ecr: 'LayerAlreadyExistsException',
+    message: (p) => `Layer with digest '${p.digest}' already exists in the repository with name '${p.repo}' in registry with id '${p.registryId}'` }),
+  emptyUpload: define<{ uploadId: string }>({ id: 'EmptyUpload', status: 400, ecr: 'EmptyUploadException',
+    message: (p) => `The specified layer upload with id '${p.uploadId}' does not contain any layer parts.` }),
+  layerInaccessible: define<{ digest: string }>({ id: 'LayerInaccessible', status: 400, ecr: 'LayerInaccessibleException',
+    message: (p) => `The specified layer '${p.digest}' is not accessible.` }),
+  invalidTagParameter: define<{ reason: string }>({ id: 'InvalidTagParameter', status: 400, ecr: 'InvalidTagParameterException',
+    message: (p) => p.reason }),
+  tooManyTags: define<{ max: number }>({ id: 'TooManyTags', status: 400, ecr: 'TooManyTagsException',
+    message: (p) => `A resource can have at most ${p.max} tags.` }),
+  limitExceeded: define<{ reason: string }>({ id: 'LimitExceeded', status: 400, ecr: 'LimitExceededException',
+    message: (p) => p.reason }),
   internal: define<void>({ id: 'Internal', status: 500, oci: 'INTERNAL_ERROR', ecr: 'ServerException',
     message: () => 'internal server error' }),
 };

@@ -7,10 +7,12 @@ import { WharfError } from '../domain/errors.ts';
 import { renderOciError, toWharfError } from './errors.ts';
 import { API_VERSION_HEADER, handleOci } from './oci/index.ts';
 import type { Services } from './services.ts';
+import type { Config } from '../config/schema.ts';
+import { handleEcr } from './ecr/index.ts';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
-export function buildHttpServer(services: Services, logger: Logger): FastifyInstance {
+export function buildHttpServer(services: Services, config: Config, logger: Logger): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -44,10 +46,14 @@ export function buildHttpServer(services: Services, logger: Logger): FastifyInst
   // Handlers send through `reply` themselves; returning it tells fastify not to send again (which
   // matters for streamed blobs, still being written when the handler's promise resolves).
   const oci = async (req: FastifyRequest, reply: FastifyReply) => {
-    await handleOci(services, req, reply);
+    await handleOci(services, config, req, reply);
     return reply;
   };
   app.route({ method: [...METHODS], url: '/v2', handler: oci });
   app.route({ method: [...METHODS], url: '/v2/*', handler: oci });
+  app.post('/', async (req, reply) => {
+    await handleEcr(services, config, req, reply);
+    return reply;
+  });
   return app;
 }

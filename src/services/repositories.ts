@@ -1,15 +1,41 @@
 // Repository use cases: create, look up, list, delete.
 import { errors } from '../domain/errors.ts';
 import { assertRepositoryName } from '../domain/names.ts';
+import type { MutabilityFilter, RepositorySettings, TagMutability } from '../domain/repository.ts';
 import type { Repository } from '../ports/metadata-store.ts';
+
+/** ECR allows 50 resource tags per repository. */
+export const MAX_RESOURCE_TAGS = 50;
+
+/** Checks that exclusion filters are given exactly when the mode is *_WITH_EXCLUSION (ECR §5). */
+export function checkMutability(mode: TagMutability, filters: readonly MutabilityFilter[] | undefined): void {
+  const needs = mode.endsWith('_WITH_EXCLUSION');
+  if (needs && !filters?.length) {
+    throw errors.invalidParameter({ field: 'imageTagMutabilityExclusionFilters', reason: `ImageTagMutabilityExclusionFilters can't be null when imageTagMutability is set as ${mode}` });
+  }
+  if (!needs && filters?.length) {
+    throw errors.invalidParameter({ field: 'imageTagMutabilityExclusionFilters', reason: `ImageTagMutabilityExclusionFilters can only be used when imageTagMutability is set as MUTABLE_WITH_EXCLUSION or IMMUTABLE_WITH_EXCLUSION` });
+  }
+}
+
+/** Validates resource tags as ECR does: keys 1-128, values 0-256 characters, at most 50. */
+export function checkResourceTags(tags: Record<string, string>): void {
+  for (const [k, v] of Object.entries(tags)) {
+    if (k.length < 1 || k.length > 128 || k.startsWith('aws:')) throw errors.invalidTagParameter({ reason: `Invalid tag key '${k}': keys must be 1-128 characters and may not start with 'aws:'.` });
+    if (v.length > 256) throw errors.invalidTagParameter({ reason: `Invalid value for tag key '${k}': values must be at most 256 characters.` });
+  }
+  if (Object.keys(tags).length > MAX_RESOURCE_TAGS) throw errors.tooManyTags({ max: MAX_RESOURCE_TAGS });
+}
 import type { ServiceDeps } from './context.ts';
 
 export class RepositoryService {
   constructor(private readonly d: ServiceDeps) {}
 
-  async create(name: string): Promise<Repository> {
+  async create(name: string, settings: Partial<RepositorySettings> = {}, tags: Record<string, string> = {}): Promise<Repository> {
     assertRepositoryName(name);
-    const r = await this.d.meta.createRepository(name, this.d.clock.now());
+    if (settings.imageTagMutability) checkMutability(settings.imageTagMutability, settings.imageTagMutabilityExclusionFilters);
+    checkResourceTags(tags);
+    const r = await this.d.meta.createRepository(name, this.d.clock.now(), settings, tags);
     if (!r) throw errors.repositoryAlreadyExists({ repo: name, registryId: this.d.registryId });
     return r;
   }
@@ -32,8 +58,25 @@ export class RepositoryService {
     return { names: names.slice(0, limit), more: names.length > limit };
   }
 
-  async delete(name: string): Promise<void> {
+  /** Deletes a repository; without `force`, only when it holds no images (RepositoryNotEmpty). */
+  async delete(name: string, force = true): Promise<void> {
     assertRepositoryName(name);
-    if (!(await this.d.meta.deleteRepository(name))) throw this.notFound(name);
+    const r = await this.d.meta.deleteRepository(name, { onlyIfEmpty: !force });
+    if (r === 'not-empty') throw errors.repositoryNotEmpty({ repo: name, registryId: this.d.registryId });
+    if (!r) throw this.notFound(name);
+  }
+
+  /** Full records, one page after `after`. */
+  async listRecords(after: string | undefined, limit: number): Promise<{ repos: Repository[]; more: boolean }> {
+    const repos = await this.d.meta.listRepositoryRecords(after, limit + 1);
+    return { repos: repos.slice(0, limit), more: repos.length > limit };
+  }
+
+  async update(name: string, patch: Partial<RepositorySettings>): Promise<Repository> {
+    assertRepositoryName(name);
+    if (patch.imageTagMutability) checkMutability(patch.imageTagMutability, patch.imageTagMutabilityExclusionFilters);
+    const r = await this.d.meta.updateRepository(name, patch);
+    if (!r) throw this.notFound(name);
+    return r;
   }
 }

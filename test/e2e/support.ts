@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { startWharf, freePort } from '../helpers/server.ts';
+import { startWharf, freePort, authedFetch as fetch } from '../helpers/server.ts';
 
 export interface Registry {
   url: string;
@@ -28,12 +28,26 @@ export async function startRegistry(t: TestContext, repositories: string[]): Pro
     reg = await startDistribution();
   } else {
     const w = await startWharf({ repositories });
+    addRegistryLogin(w.hostPort, w.password);
     reg = { url: w.url, hostPort: w.hostPort, kind: 'wharf', output: w.output, stop: () => w.stop() };
   }
   t.after(async () => {
     await reg.stop();
   });
   return reg;
+}
+
+const logins: Record<string, { auth: string }> = {};
+
+/**
+ * Records `AWS:<password>` for host:port in a containers auth file (what `podman login` writes) and
+ * points REGISTRY_AUTH_FILE at it, so skopeo and podman log in as the docs tell users to.
+ */
+function addRegistryLogin(hostPort: string, password: string): void {
+  logins[hostPort] = { auth: Buffer.from(`AWS:${password}`).toString('base64') };
+  const file = process.env.REGISTRY_AUTH_FILE ?? join(mkdtempSync(join(tmpdir(), 'wharf-e2e-auth-')), 'auth.json');
+  writeFileSync(file, JSON.stringify({ auths: logins }), { mode: 0o600 });
+  process.env.REGISTRY_AUTH_FILE = file;
 }
 
 async function startDistribution(): Promise<Registry> {

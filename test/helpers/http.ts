@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { request } from 'node:http';
+import { authHeaderFor, authedFetch as fetch } from './server.ts';
 
 export const MT = {
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
@@ -152,8 +153,10 @@ export interface RawResponse { status: number; headers: Record<string, string | 
 /** A request with the path sent byte for byte (no URL normalisation of `..`, `%2e` or `//`). */
 export function rawRequest(base: string, method: string, path: string, headers: Record<string, string> = {}, body?: Bytes): Promise<RawResponse> {
   const u = new URL(base);
+  const auth = authHeaderFor(u.origin);
+  const all = auth && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization') ? { authorization: auth, ...headers } : headers;
   return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, method, path, headers }, (res) => {
+    const req = request({ host: u.hostname, port: u.port, method, path, headers: all }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));

@@ -2,6 +2,7 @@
 // POST, chunked PATCH), manifests, tags, referrers. Methods that a test may want to assert on return
 // the raw Response-like result; `push*` helpers throw with the full exchange when a step fails.
 import { sha256, type Built } from './oci-layout.ts';
+import { authedFetch as fetch } from './server.ts';
 
 export interface Exchange {
   method: string;

@@ -9,7 +9,51 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const WHARF_BIN = join(ROOT, 'bin', 'wharf.js');
 
+/** Root credentials every test server starts with (WHARF_ROOT_ACCESS_KEY_ID / _SECRET_ACCESS_KEY). */
+export const TEST_CREDENTIALS = { accessKeyId: 'AKIAWHARFTESTROOTKEY', secretAccessKey: 'wharf/test/secret+key0123456789abcdefghij' };
+export const TEST_REGION = 'us-east-1';
+
+/** Authorization headers of running test servers, by origin (see authedFetch). */
+const authByOrigin = new Map<string, string>();
+
+/**
+ * fetch that logs in like docker does: requests to a Wharf started by startWharf() carry its
+ * `Authorization: Basic base64(AWS:<token>)` unless the caller sets an Authorization header itself.
+ */
+export const authedFetch: typeof fetch = (input, init = {}) => {
+  const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
+  const auth = authByOrigin.get(url.origin);
+  const headers = new Headers(init.headers);
+  if (auth && !headers.has('authorization')) headers.set('authorization', auth);
+  return fetch(input, { ...init, headers });
+};
+
+/** The Authorization header for a test server's origin (for node:http requests). */
+export function authHeaderFor(origin: string): string | undefined {
+  return authByOrigin.get(origin);
+}
+
+/** Asks a running Wharf for a registry token with the AWS SDK (GetAuthorizationToken). */
+export async function registryLogin(url: string, credentials = TEST_CREDENTIALS): Promise<{ authorization: string; password: string; expiresAt?: Date }> {
+  const { ECRClient, GetAuthorizationTokenCommand } = await import('@aws-sdk/client-ecr');
+  const ecr = new ECRClient({ endpoint: url, region: TEST_REGION, credentials, maxAttempts: 1 });
+  try {
+    const out = await ecr.send(new GetAuthorizationTokenCommand({}));
+    const token = out.authorizationData![0].authorizationToken!;
+    const password = Buffer.from(token, 'base64').toString('utf8').slice('AWS:'.length);
+    return { authorization: `Basic ${token}`, password, expiresAt: out.authorizationData![0].expiresAt };
+  } finally {
+    ecr.destroy();
+  }
+}
+
 export interface RunningWharf {
+  /** `Authorization` header value for /v2/ (Basic base64("AWS:" + token)). */
+  authorization: string;
+  /** The registry password (token) for `docker login -u AWS` / skopeo --creds AWS:<password>. */
+  password: string;
+  /** Environment for the aws CLI / SDKs pointing at this server with the root credentials. */
+  awsEnv: Record<string, string>;
   /** e.g. http://127.0.0.1:40123 */
   url: string;
   /** host:port, what docker/podman/skopeo take */
@@ -59,7 +103,11 @@ export async function startWharf(opts: { dataDir?: string; env?: Record<string, 
   }
   const port = await freePort();
   const proc = spawn(process.execPath, [WHARF_BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, ...(opts.args ?? [])], {
-    env: { ...process.env, WHARF_LOG_LEVEL: process.env.WHARF_LOG_LEVEL ?? 'warn', ...opts.env },
+    env: {
+      ...process.env, WHARF_LOG_LEVEL: process.env.WHARF_LOG_LEVEL ?? 'warn',
+      WHARF_ROOT_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, WHARF_ROOT_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey, WHARF_REGION: TEST_REGION,
+      ...opts.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -79,10 +127,19 @@ export async function startWharf(opts: { dataDir?: string; env?: Record<string, 
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+  const login = opts.env?.WHARF_ROOT_ACCESS_KEY_ID ? undefined : await registryLogin(url);
+  if (login) authByOrigin.set(url, login.authorization);
+  const awsEnv = {
+    AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+    AWS_DEFAULT_REGION: TEST_REGION, AWS_REGION: TEST_REGION, AWS_ENDPOINT_URL_ECR: url, AWS_ENDPOINT_URL: url,
+    AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_PAGER: '',
+  };
   return {
     url, port, dataDir, proc, hostPort: `127.0.0.1:${port}`,
+    authorization: login?.authorization ?? '', password: login?.password ?? '', awsEnv,
     output: () => out,
     async stop(o = {}) {
+      authByOrigin.delete(url);
       if (proc.exitCode === null && proc.signalCode === null) { proc.kill('SIGTERM'); await exited; }
       if (!o.keepData && !opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { startWharf, wharfCli } from '../helpers/server.ts';
+import { startWharf, wharfCli, authedFetch as fetch } from '../helpers/server.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'wharf-cli-'));
 
@@ -45,7 +45,7 @@ test('SIGTERM lets an in-flight upload finish, then exits cleanly; the session s
     const location = post.headers.get('location')!;
     const part = Buffer.alloc(256 * 1024, 7);
     const done = new Promise<{ status: number; range: string }>((resolve, reject) => {
-      const req = request(`${w.url}${location}`, { method: 'PATCH', headers: { 'content-type': 'application/octet-stream', 'content-length': String(part.length * 4) } }, (res) => {
+      const req = request(`${w.url}${location}`, { method: 'PATCH', headers: { authorization: w.authorization, 'content-type': 'application/octet-stream', 'content-length': String(part.length * 4) } }, (res) => {
         res.resume();
         res.on('end', () => resolve({ status: res.statusCode!, range: String(res.headers.range) }));
       });
@@ -62,6 +62,7 @@ test('SIGTERM lets an in-flight upload finish, then exits cleanly; the session s
     const code = await new Promise((r) => w.proc.once('exit', (c) => r(c)));
     assert.equal(code, 0);
     const again = await startWharf({ dataDir: w.dataDir });
+    assert.notEqual(again.authorization, '');
     try {
       const st = await fetch(`${again.url}${location}`);
       assert.equal(st.status, 204);

@@ -1,7 +1,7 @@
 // OCI Distribution API: the base endpoint and blob pulls (GET/HEAD, ranges, DELETE) against a real Wharf.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWharf, type RunningWharf } from '../helpers/server.ts';
+import { startWharf, type RunningWharf, authedFetch as fetch } from '../helpers/server.ts';
 import { absentDigest, expectOciError, expectStatus, pushBlob, randomBlob } from '../helpers/http.ts';
 
 const REPO = 'blobs/app';

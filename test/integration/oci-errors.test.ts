@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startWharf, type RunningWharf } from '../helpers/server.ts';
+import { startWharf, type RunningWharf, authedFetch as fetch } from '../helpers/server.ts';
 import {
   MT, absentDigest, descriptor, expectOciError, makeImage, putManifest, rawErrorCodes, rawRequest, randomBlob, sha256, startUpload,
   withQuery,

@@ -1,7 +1,7 @@
 // OCI Distribution API: tags/list and _catalog, with n/last pagination and Link headers.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWharf, type RunningWharf } from '../helpers/server.ts';
+import { startWharf, type RunningWharf, authedFetch as fetch } from '../helpers/server.ts';
 import { MT, expectOciError, expectStatus, makeImage, nextLink, pushManifest } from '../helpers/http.ts';
 
 const REPO = 'listing/app';

@@ -2,7 +2,7 @@
 // blobs or children, oversized, bad tags) and that nothing is stored when it does.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWharf, type RunningWharf } from '../helpers/server.ts';
+import { startWharf, type RunningWharf, authedFetch as fetch } from '../helpers/server.ts';
 import {
   MT, absentDigest, descriptor, expectOciError, expectStatus, makeImage, pushBlob, pushManifest, putManifest, randomBlob,
   sha256, type OciError,

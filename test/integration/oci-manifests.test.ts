@@ -2,7 +2,7 @@
 // byte-exact, plus deletes and the OCI-Subject header.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWharf, type RunningWharf } from '../helpers/server.ts';
+import { startWharf, type RunningWharf, authedFetch as fetch } from '../helpers/server.ts';
 import {
   MT, absentDigest, descriptor, expectOciError, expectStatus, locationPath, makeImage, pushBlob, pushManifest, putManifest,
   rawRequest, randomBlob, sha256,

@@ -1,7 +1,7 @@
 // OCI Distribution API v1.1: the referrers API (GET /v2/<name>/referrers/<digest>) and its filter.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWharf, type RunningWharf } from '../helpers/server.ts';
+import { startWharf, type RunningWharf, authedFetch as fetch } from '../helpers/server.ts';
 import {
   MT, absentDigest, descriptor, expectOciError, expectStatus, makeImage, pushBlob, pushManifest, sha256,
 } from '../helpers/http.ts';

@@ -3,7 +3,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { startWharf, type RunningWharf } from '../helpers/server.ts';
+import { startWharf, type RunningWharf, authedFetch as fetch } from '../helpers/server.ts';
 import {
   MT, expectStatus, makeImage, pushManifest, randomBlob, resolveLocation, sha256, startUpload, withQuery,
 } from '../helpers/http.ts';

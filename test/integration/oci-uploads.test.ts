@@ -2,7 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startWharf, type RunningWharf } from '../helpers/server.ts';
+import { startWharf, type RunningWharf, authedFetch as fetch } from '../helpers/server.ts';
 import {
   expectOciError, expectStatus, locationPath, pushBlob, randomBlob, resolveLocation, sha256, sha512, startUpload, withQuery,
 } from '../helpers/http.ts';

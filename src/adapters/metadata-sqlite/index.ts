@@ -6,6 +6,8 @@ import type {
   ImageIdRow, ImageRecord, ManifestRecord, MetadataStore, NewManifest, PutManifestResult, Referrer, Repository, TagDecision,
   TagStatus, UploadSession,
 } from '../../ports/metadata-store.ts';
+import type { IdentityStore } from '../../ports/identity-store.ts';
+import { sqliteIdentityStore } from './identity.ts';
 import { MIGRATIONS } from './migrations.ts';
 
 type Row = Record<string, any>;
@@ -18,13 +20,18 @@ export interface SqliteOptions {
 }
 
 export function openSqliteMetadataStore(opts: SqliteOptions): MetadataStore {
+  return openSqlite(opts).meta;
+}
+
+/** Opens the database once and returns every store that lives in it. */
+export function openSqlite(opts: SqliteOptions): { meta: MetadataStore; identity: IdentityStore } {
   const db = new Database(opts.path);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);
-  return new SqliteMetadataStore(db);
+  return { meta: new SqliteMetadataStore(db), identity: sqliteIdentityStore(db) };
 }
 
 function migrate(db: Database.Database): void {

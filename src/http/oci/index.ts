@@ -1,15 +1,40 @@
 // The OCI Distribution API on /v2/: one dispatcher over parsed routes, errors rendered once.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { errors } from '../../domain/errors.ts';
+import type { Config } from '../../config/schema.ts';
+import { errors, type WharfError } from '../../domain/errors.ts';
+import type { Principal } from '../../services/identity.ts';
+import { repositoryArn } from '../ecr/context.ts';
 import type { Services } from '../services.ts';
 import { blob, startUpload, upload } from './blobs.ts';
 import { catalog, manifest, referrers, tags } from './manifests.ts';
-import { ROUTE_METHODS, parseOciPath } from './routes.ts';
+import { ROUTE_METHODS, parseOciPath, type OciRoute } from './routes.ts';
 
 export const API_VERSION_HEADER = { 'docker-distribution-api-version': 'registry/2.0' };
 
-export async function handleOci(s: Services, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+/** The IAM action ECR checks for each /v2/ request (ECR §4); undefined: a valid token is enough. */
+export function actionFor(route: OciRoute, method: string): string | undefined {
+  switch (route.kind) {
+    case 'base': return undefined;
+    case 'catalog': return 'ecr:DescribeRepositories';
+    case 'tags': return 'ecr:ListImages';
+    case 'referrers': return 'ecr:BatchGetImage';
+    case 'manifest': return method === 'PUT' ? 'ecr:PutImage' : method === 'DELETE' ? 'ecr:BatchDeleteImage' : 'ecr:BatchGetImage';
+    case 'blob': return method === 'HEAD' ? 'ecr:BatchCheckLayerAvailability' : method === 'DELETE' ? 'ecr:BatchDeleteImage' : 'ecr:GetDownloadUrlForLayer';
+    case 'uploads': return 'ecr:InitiateLayerUpload';
+    case 'upload': return method === 'PUT' ? 'ecr:CompleteLayerUpload' : 'ecr:UploadLayerPart';
+  }
+}
+
+export async function handleOci(s: Services, config: Config, req: FastifyRequest, reply: FastifyReply): Promise<void> {
   reply.headers(API_VERSION_HEADER);
+  let principal: Principal;
+  try {
+    principal = s.authn.basic(req.headers.authorization);
+  } catch (e) {
+    req.raw.resume();
+    if ((e as WharfError).status === 401) reply.header('www-authenticate', `Basic realm="${config.publicUrl}/",service="ecr.amazonaws.com"`);
+    throw e;
+  }
   const rawPath = req.url.split('?', 1)[0];
   const route = parseOciPath(rawPath);
   if (!route) {
@@ -21,6 +46,15 @@ export async function handleOci(s: Services, req: FastifyRequest, reply: Fastify
   if (!ROUTE_METHODS[route.kind].includes(req.method)) {
     req.raw.resume();
     throw errors.unsupported({ what: `${req.method} is not allowed on ${rawPath}` }, undefined, 405);
+  }
+  const action = actionFor(route, req.method);
+  if (action) {
+    try {
+      s.authz.authorize(principal, action, 'name' in route ? repositoryArn(config, route.name) : '*');
+    } catch (e) {
+      req.raw.resume();
+      throw e;
+    }
   }
   switch (route.kind) {
     case 'base':

@@ -1,0 +1,58 @@
+// The ECR control plane: AWS JSON 1.1 over POST / with X-Amz-Target. Reads the body (capped),
+// verifies SigV4, validates the input against the ECR model, authorizes, runs the operation, and
+// renders output or errors the way the AWS SDKs expect.
+import { createHash, randomUUID } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../../config/schema.ts';
+import { validateInput } from '../../domain/aws/validate.ts';
+import { errors, WharfError } from '../../domain/errors.ts';
+import { toWharfError } from '../errors.ts';
+import { readSmallBody } from '../oci/request.ts';
+import type { Services } from '../services.ts';
+import { repositoryArn, type OperationTable } from './context.ts';
+import { ECR_MODEL, TARGET_PREFIX } from './model.ts';
+import { operations } from './ops/index.ts';
+import { renderAwsError, toWire } from './wire.ts';
+
+/** UploadLayerPart carries up to 20 MiB base64-encoded (~27 MiB); nothing legitimate is larger. */
+const MAX_BODY = 32 * 1024 * 1024;
+const JSON_11 = 'application/x-amz-json-1.1';
+
+export async function handleEcr(s: Services, config: Config, req: FastifyRequest, reply: FastifyReply, table: OperationTable = operations): Promise<void> {
+  const requestId = randomUUID();
+  reply.header('x-amzn-requestid', requestId);
+  try {
+    const body = await readSmallBody(req.raw, MAX_BODY, () => errors.serialization({ reason: `Request body exceeds ${MAX_BODY} bytes.` }));
+    const rawUrl = req.url;
+    const q = rawUrl.indexOf('?');
+    const principal = await s.authn.sigv4({
+      method: req.method, path: q < 0 ? rawUrl : rawUrl.slice(0, q), query: q < 0 ? '' : rawUrl.slice(q + 1),
+      headers: req.headers, bodySha256: createHash('sha256').update(body).digest('hex'),
+    });
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const name = target.startsWith(TARGET_PREFIX + '.') ? target.slice(TARGET_PREFIX.length + 1) : undefined;
+    const model = name !== undefined ? ECR_MODEL.operations[name] : undefined;
+    if (!model) throw errors.unknownOperation({ target });
+    let input: unknown = {};
+    if (body.length > 0) {
+      try {
+        input = JSON.parse(body.toString('utf8'));
+      } catch {
+        throw errors.serialization({ reason: 'Start of structure or map found where not expected, or the body is not valid JSON.' });
+      }
+    }
+    if (model.input) validateInput(ECR_MODEL, model.input.shape, input);
+    const op = table[name!];
+    if (!op) throw errors.notImplemented({ operation: name! });
+    const resource = op.resource ? op.resource(input) : (input as { repositoryName?: string }).repositoryName;
+    s.authz.authorize(principal, op.action ?? `ecr:${name}`, resource ? repositoryArn(config, resource) : '*');
+    const out = await op.handler({ principal, services: s, config, now: new Date() }, input);
+    reply.code(200).header('content-type', JSON_11).send(JSON.stringify(toWire(out)));
+  } catch (e) {
+    const err = toWharfError(e);
+    if (!(e instanceof WharfError)) req.log.error({ err: e, requestId }, 'unhandled error in ECR operation');
+    req.raw.resume();
+    const r = renderAwsError(err);
+    reply.code(r.status).headers({ 'content-type': JSON_11, 'x-amzn-errortype': r.type }).send(r.body);
+  }
+}

@@ -1,0 +1,75 @@
+// Repository operations: CreateRepository, DescribeRepositories, DeleteRepository.
+import type { Config } from '../../../config/schema.ts';
+import { errors } from '../../../domain/errors.ts';
+import type { Repository } from '../../../ports/metadata-store.ts';
+import { registryHost, repositoryArn, type EcrContext, type OperationTable } from '../context.ts';
+import { checkExclusive, decodeToken, encodeToken } from '../pagination.ts';
+
+/** ECR's Repository shape. */
+export function repositoryShape(config: Config, r: Repository): Record<string, unknown> {
+  return {
+    repositoryArn: repositoryArn(config, r.name), registryId: config.accountId, repositoryName: r.name,
+    repositoryUri: `${registryHost(config)}/${r.name}`, createdAt: r.createdAt, imageTagMutability: r.imageTagMutability,
+    imageTagMutabilityExclusionFilters: r.imageTagMutabilityExclusionFilters,
+    imageScanningConfiguration: { scanOnPush: r.scanOnPush },
+    encryptionConfiguration: { encryptionType: r.encryptionType, kmsKey: r.kmsKey },
+  };
+}
+
+/** Requests naming another registry: ECR answers as if the repository were absent there. */
+export function checkRegistry(ctx: EcrContext, input: { registryId?: string; repositoryName?: string }): void {
+  if (input.registryId !== undefined && input.registryId !== ctx.config.accountId) {
+    throw errors.repositoryNotFound({ repo: input.repositoryName ?? '', registryId: input.registryId });
+  }
+}
+
+export const repositoryOperations: OperationTable = {
+  CreateRepository: {
+    async handler(ctx, input) {
+      checkRegistry(ctx, input);
+      const enc = input.encryptionConfiguration;
+      if (enc && enc.encryptionType === 'AES256' && enc.kmsKey) {
+        throw errors.invalidParameter({ field: 'encryptionConfiguration.kmsKey', reason: 'kmsKey can only be specified when encryptionType is KMS or KMS_DSSE' });
+      }
+      const tags: Record<string, string> = {};
+      for (const t of input.tags ?? []) tags[t.Key] = t.Value;
+      const r = await ctx.services.repositories.create(input.repositoryName, {
+        ...(input.imageTagMutability ? { imageTagMutability: input.imageTagMutability } : {}),
+        ...(input.imageTagMutabilityExclusionFilters ? { imageTagMutabilityExclusionFilters: input.imageTagMutabilityExclusionFilters } : {}),
+        ...(input.imageScanningConfiguration ? { scanOnPush: !!input.imageScanningConfiguration.scanOnPush } : {}),
+        ...(enc ? {
+          encryptionType: enc.encryptionType,
+          ...(enc.encryptionType !== 'AES256' ? { kmsKey: enc.kmsKey ?? `arn:aws:kms:${ctx.config.region}:${ctx.config.accountId}:alias/aws/ecr` } : {}),
+        } : {}),
+      }, tags);
+      return { repository: repositoryShape(ctx.config, r) };
+    },
+  },
+
+  DescribeRepositories: {
+    resource: () => undefined,
+    async handler(ctx, input) {
+      checkRegistry(ctx, input);
+      checkExclusive(input.repositoryNames, input, 'repositoryNames');
+      if (input.repositoryNames) {
+        const repos = [];
+        for (const n of input.repositoryNames as string[]) repos.push(await ctx.services.repositories.require(n));
+        return { repositories: repos.map((r) => repositoryShape(ctx.config, r)) };
+      }
+      const page = await ctx.services.repositories.listRecords(decodeToken<string>(input.nextToken), input.maxResults ?? 100);
+      return {
+        repositories: page.repos.map((r) => repositoryShape(ctx.config, r)),
+        nextToken: page.more ? encodeToken(page.repos[page.repos.length - 1].name) : undefined,
+      };
+    },
+  },
+
+  DeleteRepository: {
+    async handler(ctx, input) {
+      checkRegistry(ctx, input);
+      const r = await ctx.services.repositories.require(input.repositoryName);
+      await ctx.services.repositories.delete(input.repositoryName, !!input.force);
+      return { repository: repositoryShape(ctx.config, r) };
+    },
+  },
+};

@@ -1,0 +1,67 @@
+// Identities: who signed a request (SigV4 access keys) and who holds a registry token. One account
+// per installation for now, with a root access key from the environment or generated on first start.
+import { randomBytes } from 'node:crypto';
+import type { IdentityStore } from '../ports/identity-store.ts';
+import type { SecretBox } from '../ports/secret-box.ts';
+import type { Clock } from '../ports/clock.ts';
+
+export interface Principal {
+  /** arn:aws:iam::<account>:root or arn:aws:iam::<account>:user/<name> */
+  readonly arn: string;
+  readonly accountId: string;
+  readonly kind: 'root' | 'user';
+  /** The access key that authenticated the request, when one did. */
+  readonly accessKeyId?: string;
+}
+
+export function rootArn(accountId: string): string {
+  return `arn:aws:iam::${accountId}:root`;
+}
+
+export function principalFromArn(arn: string, accessKeyId?: string): Principal {
+  const m = arn.match(/^arn:aws:iam::([0-9]{12}):(root|user\/.+)$/);
+  if (!m) throw new Error(`not a principal ARN: ${arn}`);
+  return { arn, accountId: m[1], kind: m[2] === 'root' ? 'root' : 'user', ...(accessKeyId ? { accessKeyId } : {}) };
+}
+
+const KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+function newAccessKeyId(): string {
+  const b = randomBytes(16);
+  return 'AKIA' + Array.from(b, (x) => KEY_ALPHABET[x % 32]).join('');
+}
+
+function newSecret(): string {
+  return randomBytes(30).toString('base64').replace(/\+/g, 'A').replace(/\//g, 'B');
+}
+
+export class IdentityService {
+  constructor(private readonly store: IdentityStore, private readonly box: SecretBox, private readonly clock: Clock, readonly accountId: string) {}
+
+  /**
+   * Makes sure the root principal has an access key. With `given` (from WHARF_ROOT_ACCESS_KEY_ID /
+   * WHARF_ROOT_SECRET_ACCESS_KEY) that key is stored; otherwise one is generated once and returned
+   * so the caller can hand it to the operator; later starts return undefined.
+   */
+  async ensureRootKey(given?: { accessKeyId: string; secretAccessKey: string }): Promise<{ accessKeyId: string; secretAccessKey: string } | undefined> {
+    const arn = rootArn(this.accountId);
+    if (given) {
+      const existing = await this.store.getAccessKey(given.accessKeyId);
+      if (!existing || existing.principalArn !== arn || this.box.open(existing.sealedSecret) !== given.secretAccessKey) {
+        await this.store.putAccessKey({ accessKeyId: given.accessKeyId, sealedSecret: this.box.seal(given.secretAccessKey), principalArn: arn, status: 'Active', createdAt: this.clock.now() });
+      }
+      return undefined;
+    }
+    if ((await this.store.listAccessKeys(arn)).some((k) => k.status === 'Active')) return undefined;
+    const key = { accessKeyId: newAccessKeyId(), secretAccessKey: newSecret() };
+    await this.store.putAccessKey({ accessKeyId: key.accessKeyId, sealedSecret: this.box.seal(key.secretAccessKey), principalArn: arn, status: 'Active', createdAt: this.clock.now() });
+    return key;
+  }
+
+  /** The secret and principal of an active access key, or undefined when unknown or inactive. */
+  async lookup(accessKeyId: string): Promise<{ secret: string; principal: Principal } | undefined> {
+    const k = await this.store.getAccessKey(accessKeyId);
+    if (!k || k.status !== 'Active') return undefined;
+    return { secret: this.box.open(k.sealedSecret), principal: principalFromArn(k.principalArn, accessKeyId) };
+  }
+}

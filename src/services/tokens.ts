@@ -1,0 +1,55 @@
+// Registry tokens (GetAuthorizationToken): stateless, HMAC-signed, naming the identity that asked
+// and when they expire. Opaque to clients and free of ':' and whitespace, as the aws CLI requires.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { errors } from '../domain/errors.ts';
+import { principalFromArn, type Principal } from './identity.ts';
+
+/** ECR tokens live 12 hours. */
+export const TOKEN_TTL_MS = 12 * 3600 * 1000;
+
+interface Claims {
+  v: 1;
+  /** principal ARN */
+  p: string;
+  /** access key id that asked, if any */
+  k?: string;
+  /** issued at, expires at (ms) */
+  i: number;
+  e: number;
+}
+
+export class TokenService {
+  constructor(private readonly key: Buffer) {}
+
+  private mac(payload: string): Buffer {
+    return createHmac('sha256', this.key).update(payload).digest();
+  }
+
+  issue(principal: Principal, now: Date): { token: string; expiresAt: Date } {
+    const claims: Claims = { v: 1, p: principal.arn, ...(principal.accessKeyId ? { k: principal.accessKeyId } : {}), i: now.getTime(), e: now.getTime() + TOKEN_TTL_MS };
+    const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
+    return { token: `${payload}.${this.mac(payload).toString('base64url')}`, expiresAt: new Date(claims.e) };
+  }
+
+  /** The principal a token names; DENIED when forged, malformed or expired (ECR's messages). */
+  verify(token: string, now: Date): Principal {
+    const [payload, sig, extra] = token.split('.');
+    if (!payload || !sig || extra !== undefined) throw errors.tokenInvalid();
+    const given = Buffer.from(sig, 'base64url');
+    const want = this.mac(payload);
+    if (given.length !== want.length || !timingSafeEqual(given, want)) throw errors.tokenInvalid();
+    let claims: Claims;
+    try {
+      claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    } catch {
+      throw errors.tokenInvalid();
+    }
+    if (claims.v !== 1 || typeof claims.e !== 'number' || typeof claims.p !== 'string') throw errors.tokenInvalid();
+    if (now.getTime() >= claims.e) throw errors.tokenExpired();
+    try {
+      return principalFromArn(claims.p, claims.k);
+    } catch {
+      throw errors.tokenInvalid();
+    }
+  }
+}
