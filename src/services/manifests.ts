@@ -4,6 +4,7 @@ import { tryParseDigest, parseDigest } from '../domain/digest.ts';
 import { errors } from '../domain/errors.ts';
 import { MANIFEST_MAX_BYTES, digestOf, parseManifest, type ParsedManifest } from '../domain/manifest.ts';
 import { assertTag } from '../domain/names.ts';
+import { assertTagMayMove } from '../domain/repository.ts';
 import type { ManifestRecord, Referrer, TagDecision } from '../ports/metadata-store.ts';
 import type { ServiceDeps } from './context.ts';
 import type { RepositoryService } from './repositories.ts';
@@ -22,13 +23,16 @@ export interface PushedManifest {
   readonly created: boolean;
 }
 
-/** Issue 2 has no tag mutability yet: every tag may move. Later issues pass the repository's rule. */
-const mutableTags: TagDecision = () => {};
+/** The repository's tag-mutability rule, applied inside the metadata transaction (both planes). */
+const repositoryRule: TagDecision = (repo, tag, current) => assertTagMayMove(repo, tag, current);
+
+/** lastRecordedPullTime is refreshed at most once a minute per image (ECR: at least once a day). */
+export const PULL_RECORD_INTERVAL_MS = 60_000;
 
 export class ManifestService {
   readonly maxBytes = MANIFEST_MAX_BYTES;
 
-  constructor(private readonly d: ServiceDeps, private readonly repos: RepositoryService, private readonly decideTag: TagDecision = mutableTags) {}
+  constructor(private readonly d: ServiceDeps, private readonly repos: RepositoryService, private readonly decideTag: TagDecision = repositoryRule) {}
 
   async put(repo: string, ref: string, bytes: Buffer, contentType: string | undefined): Promise<PushedManifest> {
     const r = parseReference(ref);
@@ -74,6 +78,11 @@ export class ManifestService {
       throw errors.manifestUnknown(undefined, { reason: `manifest media type ${m.mediaType} is not in the request's Accept list` });
     }
     return m;
+  }
+
+  /** Records that `digest` was pulled (drives lastRecordedPullTime). */
+  async recordPull(repo: string, digest: string): Promise<void> {
+    await this.d.meta.recordPull(repo, digest, this.d.clock.now(), PULL_RECORD_INTERVAL_MS);
   }
 
   /** By tag: removes the tag only. By digest: removes the manifest and every tag pointing to it. */

@@ -32,7 +32,12 @@ export async function manifest(s: Services, req: FastifyRequest, reply: FastifyR
       reply.code(200).headers({
         'content-type': m.mediaType, 'content-length': String(m.size), 'docker-content-digest': m.digest, etag: `"${m.digest}"`,
       });
-      reply.send(req.method === 'HEAD' ? undefined : m.bytes);
+      if (req.method === 'HEAD') {
+        reply.send();
+        return;
+      }
+      reply.send(m.bytes);
+      await s.manifests.recordPull(name, m.digest);
     }
   }
 }
