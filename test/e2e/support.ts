@@ -125,6 +125,8 @@ export function privatePodman(t: TestContext) {
   const env = { TMPDIR: dir };
   return {
     dir,
+    /** The global flags that confine podman to this store (for callers composing their own command lines). */
+    global,
     run: (args: string[], timeoutMs = 90_000) => run('podman', [...global, ...args], { timeoutMs, env }),
   };
 }
