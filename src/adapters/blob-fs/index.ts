@@ -9,7 +9,7 @@
 import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { tryParseDigest, type DigestAlgorithm } from '../../domain/digest.ts';
@@ -105,7 +105,11 @@ class FsBlobStore implements BlobStore {
     const to = this.blobPath(digest);
     const dir = join(to, '..');
     if (!this.madeDirs.has(dir)) {
-      await mkdir(dir, { recursive: true });
+      // A directory made now must itself be recorded durably: fsync the parents that gained an entry.
+      const first = await mkdir(dir, { recursive: true });
+      if (first !== undefined) {
+        for (let d = dir; d.length >= first.length; d = dirname(d)) await fsyncPath(dirname(d));
+      }
       this.madeDirs.add(dir);
     }
     await rename(from, to);
@@ -139,6 +143,7 @@ class FsBlobStore implements BlobStore {
   async startUpload(id: string): Promise<void> {
     const fh = await open(this.uploadPath(id), 'wx');
     await fh.close();
+    await fsyncPath(join(this.root, 'uploads'));
     this.states.set(id, { hash: createHash('sha256'), size: 0 });
   }
 
