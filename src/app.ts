@@ -23,9 +23,12 @@ import type { BlobStore } from './ports/blob-store.ts';
 import { systemClock, type Clock } from './ports/clock.ts';
 import type { MetadataStore } from './ports/metadata-store.ts';
 import { BlobService } from './services/blobs.ts';
+import { DownloadUrlService } from './services/download-urls.ts';
 import type { ServiceDeps } from './services/context.ts';
+import { ImageService } from './services/images.ts';
 import { ManifestService } from './services/manifests.ts';
 import { RepositoryService } from './services/repositories.ts';
+import { PolicyService } from './services/policies.ts';
 
 export interface Stores {
   meta: MetadataStore;
@@ -48,8 +51,11 @@ export function buildServices(config: Config, stores: Stores, clock: Clock = sys
   const repositories = new RepositoryService(deps);
   const identity = new IdentityService(stores.identity, stores.box, clock, config.accountId);
   const tokens = new TokenService(stores.box.derive('registry-token'));
+  const manifests = new ManifestService(deps, repositories);
   return {
-    repositories, blobs: new BlobService(deps, repositories), manifests: new ManifestService(deps, repositories),
+    repositories, blobs: new BlobService(deps, repositories), manifests, images: new ImageService(deps, repositories, manifests),
+    downloadUrls: new DownloadUrlService(stores.box.derive('blob-download-url'), clock),
+    policies: new PolicyService(deps, repositories),
     identity, authn: new AuthenticationService(identity, tokens, clock, config.region, SIGNING_NAME), authz: new AuthorizationService(),
   };
 }

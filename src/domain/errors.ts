@@ -149,6 +149,13 @@ export const errors = {
     message: (p) => `A resource can have at most ${p.max} tags.` }),
   limitExceeded: define<{ reason: string }>({ id: 'LimitExceeded', status: 400, ecr: 'LimitExceededException',
     message: (p) => p.reason }),
+  // --- ECR layer API and presigned blob URLs ---
+  layerPartInvalid: define<{ reason: string }>({ id: 'InvalidLayerPart', status: 400, ecr: 'InvalidLayerPartException',
+    message: (p) => `The layer part size is not valid, or the first byte specified is not consecutive to the last byte of a previous layer part upload: ${p.reason}` }),
+  downloadUrlInvalid: define<void>({ id: 'DownloadUrlInvalid', status: 403, oci: 'DENIED',
+    message: () => 'The download URL is invalid: its signature does not match.' }),
+  downloadUrlExpired: define<void>({ id: 'DownloadUrlExpired', status: 403, oci: 'DENIED',
+    message: () => 'The download URL has expired. Ask GetDownloadUrlForLayer for a new one.' }),
   internal: define<void>({ id: 'Internal', status: 500, oci: 'INTERNAL_ERROR', ecr: 'ServerException',
     message: () => 'internal server error' }),
 };

@@ -1,10 +1,13 @@
 // The services the HTTP layer calls, bundled once by the composition root.
 import type { BlobService } from '../services/blobs.ts';
+import type { DownloadUrlService } from '../services/download-urls.ts';
+import type { ImageService } from '../services/images.ts';
 import type { ManifestService } from '../services/manifests.ts';
 import type { RepositoryService } from '../services/repositories.ts';
 import type { AuthenticationService } from '../services/authentication.ts';
 import type { AuthorizationService } from '../services/authorization.ts';
 import type { IdentityService } from '../services/identity.ts';
+import type { PolicyService } from '../services/policies.ts';
 
 export interface Services {
   readonly identity: IdentityService;
@@ -13,4 +16,10 @@ export interface Services {
   readonly repositories: RepositoryService;
   readonly blobs: BlobService;
   readonly manifests: ManifestService;
+  /** The ECR image API (DescribeImages, PutImage, BatchDeleteImage ...). */
+  readonly images: ImageService;
+  /** Signed blob URLs (GetDownloadUrlForLayer), accepted on /v2/ blob GET without credentials. */
+  readonly downloadUrls: DownloadUrlService;
+  /** Repository and registry policies, account settings. */
+  readonly policies: PolicyService;
 }

@@ -162,6 +162,19 @@ export interface MetadataStore {
   putSetting(name: string, value: string | undefined): Promise<void>;
   /** Manifests in `repo` whose subject is `subject`, optionally only of one artifactType. */
   listReferrers(repo: string, subject: string, artifactType?: string): Promise<Referrer[]>;
+  /**
+   * BatchDeleteImage by digest, in one transaction: deletes the image and every tag pointing to it,
+   * unless a manifest (an index) in the repository references it: then 'referenced' and nothing
+   * changes. Returns the removed tags (sorted), or undefined when the image does not exist.
+   */
+  deleteImage(repo: string, digest: string): Promise<{ tags: string[] } | 'referenced' | undefined>;
+  /**
+   * BatchDeleteImage by tag, in one transaction: removes `tag` (when `digest` is given, only if the tag
+   * points at it, else 'mismatch'). When that was the image's last tag and no manifest in the
+   * repository references the image, the image is deleted too (`imageDeleted`). Undefined when the
+   * tag does not exist.
+   */
+  untagImage(repo: string, tag: string, digest?: string): Promise<{ digest: string; imageDeleted: boolean } | 'mismatch' | undefined>;
 
   close(): Promise<void>;
 }

@@ -1,8 +1,8 @@
 // Blob and upload use cases: read, check, delete blobs of a repository; open, append, complete,
 // cancel and mount uploads; sweep abandoned uploads. Bytes always stream; nothing is buffered whole.
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { parseDigest } from '../domain/digest.ts';
-import { errors } from '../domain/errors.ts';
+import { errors, type WharfError } from '../domain/errors.ts';
 import type { BlobInfo, ByteRange } from '../ports/blob-store.ts';
 import type { ServiceDeps } from './context.ts';
 import type { RepositoryService } from './repositories.ts';
@@ -110,6 +110,60 @@ export class BlobService {
     await this.upload(repo, id);
     await this.d.meta.deleteUpload(id);
     await this.d.blobs.abortUpload(id);
+  }
+
+  /** The blob when it is linked to `repo`, else undefined (the caller checks the repository). */
+  async linked(repo: string, digest: string): Promise<BlobInfo | undefined> {
+    return this.d.meta.getLinkedBlob(repo, digest);
+  }
+
+  /**
+   * A blob of `repo` that can be read now: BLOB_UNKNOWN when it is not linked (NAME_UNKNOWN without
+   * the repository), LayerInaccessible when it is linked but its bytes are gone from the BlobStore.
+   */
+  async readable(repo: string, digest: string): Promise<BlobInfo> {
+    const info = await this.stat(repo, digest);
+    if (!(await this.d.blobs.stat(digest))) throw errors.layerInaccessible({ digest });
+    return info;
+  }
+
+  /**
+   * Appends a part whose place is stated (ECR UploadLayerPart): it must begin exactly where the
+   * upload ends and hold last - first + 1 bytes (at least one), else InvalidLayerPart naming the
+   * last valid byte. No minimum part size: /v2/ chunks share the session and have none.
+   */
+  async appendPart(repo: string, id: string, bytes: Buffer, first: number, last: number): Promise<UploadState> {
+    const cur = await this.upload(repo, id);
+    const refuse = (size: number, reason: string) => errors.layerPartInvalid({ reason }, undefined, undefined,
+      { registryId: this.d.registryId, repositoryName: repo, uploadId: id, lastValidByteReceived: size - 1 });
+    if (bytes.length === 0) throw refuse(cur.size, 'the layer part is empty');
+    if (last - first + 1 !== bytes.length) {
+      throw refuse(cur.size, `bytes ${first}-${last} are ${last - first + 1} bytes but the part holds ${bytes.length}`);
+    }
+    if (first !== cur.size) throw refuse(cur.size, `the upload holds ${cur.size} bytes, so the next part must start at byte ${cur.size}, not ${first}`);
+    try {
+      return { id, repo, size: await this.d.blobs.appendUpload(id, Readable.from([bytes]), first) };
+    } catch (e) {
+      const id2 = (e as WharfError).spec?.id;
+      if (id2 !== errors.uploadOutOfOrder.spec.id && id2 !== errors.blobUploadInvalid.spec.id) throw e;
+      throw refuse((await this.upload(repo, id)).size, 'another part of this upload arrived at the same time');
+    }
+  }
+
+  /**
+   * ECR CompleteLayerUpload: EmptyUpload when no byte arrived; when the repository already has the
+   * layer, discards the upload and answers LayerAlreadyExists (as ECR does); otherwise complete().
+   */
+  async completeLayer(repo: string, id: string, digest: string): Promise<BlobInfo> {
+    const cur = await this.upload(repo, id);
+    parseDigest(digest);
+    if (cur.size === 0) throw errors.emptyUpload({ uploadId: id });
+    if (await this.d.meta.getLinkedBlob(repo, digest)) {
+      await this.d.meta.deleteUpload(id);
+      await this.d.blobs.abortUpload(id);
+      throw errors.layerAlreadyExists({ repo, registryId: this.d.registryId, digest });
+    }
+    return this.complete(repo, id, digest);
   }
 
   /**

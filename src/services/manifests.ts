@@ -17,6 +17,14 @@ export function parseReference(ref: string): Reference {
   return { kind: 'tag', tag: assertTag(ref) };
 }
 
+/** What a caller other than /v2/ (PutImage) adds to a push; /v2/ passes none. */
+export interface PutOptions {
+  /** Runs after the repository's tag rule, inside the same transaction (PutImage: ImageAlreadyExists). */
+  readonly decideTag?: TagDecision;
+  /** Builds the error for a reference missing from the repository (default MANIFEST_BLOB_UNKNOWN). */
+  readonly missing?: (digest: string, kind: 'blob' | 'manifest') => Error;
+}
+
 export interface PushedManifest {
   readonly digest: string;
   readonly subject?: string;
@@ -34,7 +42,7 @@ export class ManifestService {
 
   constructor(private readonly d: ServiceDeps, private readonly repos: RepositoryService, private readonly decideTag: TagDecision = repositoryRule) {}
 
-  async put(repo: string, ref: string, bytes: Buffer, contentType: string | undefined): Promise<PushedManifest> {
+  async put(repo: string, ref: string, bytes: Buffer, contentType: string | undefined, opts: PutOptions = {}): Promise<PushedManifest> {
     const r = parseReference(ref);
     if (bytes.length > this.maxBytes) throw errors.manifestTooLarge({ limit: this.maxBytes });
     const m = parseManifest(bytes, contentType);
@@ -43,14 +51,16 @@ export class ManifestService {
       const actual = algorithm === 'sha256' ? m.digest : digestOf(bytes, algorithm);
       if (actual !== r.digest) throw errors.digestInvalid({ reason: `manifest digest is ${actual}, not ${r.digest}` });
     }
+    const extra = opts.decideTag;
     const res = await this.d.meta.putManifest(repo, {
       digest: m.digest, mediaType: m.mediaType, size: m.size, bytes, imageSize: await this.imageSize(repo, m),
       artifactType: m.artifactType, subject: m.subject?.digest, annotations: m.annotations, configMediaType: m.configMediaType,
       blobDigests: [...new Set(m.blobs.map((b) => b.digest))],
       childDigests: [...new Set(m.children.map((c) => c.digest))],
-    }, r.kind === 'tag' ? r.tag : undefined, this.d.clock.now(), this.decideTag);
+    }, r.kind === 'tag' ? r.tag : undefined, this.d.clock.now(), extra ? (rp, t, cur, next) => { this.decideTag(rp, t, cur, next); extra(rp, t, cur, next); } : this.decideTag);
     if (!res.ok) {
       if (res.reason === 'repository') throw this.repos.notFound(repo);
+      if (opts.missing) throw opts.missing(res.digest, m.children.some((c) => c.digest === res.digest) ? 'manifest' : 'blob');
       throw errors.manifestBlobUnknown({ digest: res.digest }, { digest: res.digest });
     }
     return { digest: m.digest, subject: m.subject?.digest, created: res.created };

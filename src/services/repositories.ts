@@ -18,10 +18,15 @@ export function checkMutability(mode: TagMutability, filters: readonly Mutabilit
   }
 }
 
+/** A resource tag key: 1-128 characters, not starting with the reserved 'aws:' (InvalidTagParameter). */
+export function checkTagKey(k: string): void {
+  if (k.length < 1 || k.length > 128 || k.startsWith('aws:')) throw errors.invalidTagParameter({ reason: `Invalid tag key '${k}': keys must be 1-128 characters and may not start with 'aws:'.` });
+}
+
 /** Validates resource tags as ECR does: keys 1-128, values 0-256 characters, at most 50. */
 export function checkResourceTags(tags: Record<string, string>): void {
   for (const [k, v] of Object.entries(tags)) {
-    if (k.length < 1 || k.length > 128 || k.startsWith('aws:')) throw errors.invalidTagParameter({ reason: `Invalid tag key '${k}': keys must be 1-128 characters and may not start with 'aws:'.` });
+    checkTagKey(k);
     if (v.length > 256) throw errors.invalidTagParameter({ reason: `Invalid value for tag key '${k}': values must be at most 256 characters.` });
   }
   if (Object.keys(tags).length > MAX_RESOURCE_TAGS) throw errors.tooManyTags({ max: MAX_RESOURCE_TAGS });
@@ -70,6 +75,27 @@ export class RepositoryService {
   async listRecords(after: string | undefined, limit: number): Promise<{ repos: Repository[]; more: boolean }> {
     const repos = await this.d.meta.listRepositoryRecords(after, limit + 1);
     return { repos: repos.slice(0, limit), more: repos.length > limit };
+  }
+
+  /** The repository's resource tags (RepositoryNotFound when absent). */
+  async resourceTags(name: string): Promise<Record<string, string>> {
+    assertRepositoryName(name);
+    const tags = await this.d.meta.getResourceTags(name);
+    if (!tags) throw this.notFound(name);
+    return tags;
+  }
+
+  /**
+   * Adds or overwrites `add`, then removes the `remove` keys, in one transaction. InvalidTagParameter
+   * for reserved or out-of-bounds keys, TooManyTags when more than 50 would remain.
+   */
+  async changeResourceTags(name: string, add: Record<string, string>, remove: readonly string[]): Promise<void> {
+    assertRepositoryName(name);
+    checkResourceTags(add);
+    remove.forEach(checkTagKey);
+    const r = await this.d.meta.changeResourceTags(name, add, remove, MAX_RESOURCE_TAGS);
+    if (r === 'too-many') throw errors.tooManyTags({ max: MAX_RESOURCE_TAGS });
+    if (!r) throw this.notFound(name);
   }
 
   async update(name: string, patch: Partial<RepositorySettings>): Promise<Repository> {

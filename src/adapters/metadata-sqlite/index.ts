@@ -110,10 +110,11 @@ class SqliteMetadataStore implements MetadataStore {
       imageIds: Object.fromEntries((['ANY', 'TAGGED', 'UNTAGGED'] as TagStatus[]).map((st) => [st,
         p(`SELECT digest, tag FROM (
              SELECT m.digest AS digest, t.name AS tag FROM manifests m LEFT JOIN tags t ON t.repository_id = m.repository_id AND t.digest = m.digest
-             WHERE m.repository_id = ?1 ${st === 'TAGGED' ? 'AND t.name IS NOT NULL' : st === 'UNTAGGED' ? 'AND t.name IS NULL' : ''})
-           WHERE (digest > ?2 OR (digest = ?2 AND coalesce(tag, '') > ?3)) ORDER BY digest, coalesce(tag, '') LIMIT ?4`)])) as Record<TagStatus, Database.Statement>,
-      pullSet: p(`UPDATE manifests SET last_pulled_at = ?3 WHERE repository_id = (SELECT id FROM repositories WHERE name = ?1) AND digest = ?2
-                  AND (last_pulled_at IS NULL OR last_pulled_at < ?4)`),
+             WHERE m.repository_id = @id ${st === 'TAGGED' ? 'AND t.name IS NOT NULL' : st === 'UNTAGGED' ? 'AND t.name IS NULL' : ''})
+           WHERE (digest > @after OR (digest = @after AND coalesce(tag, '') > @tag)) ORDER BY digest, coalesce(tag, '') LIMIT @limit`)])) as Record<TagStatus, Database.Statement>,
+      // (named parameters: better-sqlite3 does not bind numbered ?NNN ones positionally)
+      pullSet: p(`UPDATE manifests SET last_pulled_at = @at WHERE repository_id = (SELECT id FROM repositories WHERE name = @repo) AND digest = @digest
+                  AND (last_pulled_at IS NULL OR last_pulled_at < @before)`),
       settingGet: p('SELECT value FROM registry_settings WHERE name = ?').pluck(),
       settingPut: p('INSERT INTO registry_settings (name, value) VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value'),
       settingDel: p('DELETE FROM registry_settings WHERE name = ?'),
@@ -146,6 +147,11 @@ class SqliteMetadataStore implements MetadataStore {
       tagList: p('SELECT name FROM tags WHERE repository_id = ? AND name > ? ORDER BY name LIMIT ?').pluck(),
       referrers: p(`SELECT digest, media_type, size, artifact_type, annotations FROM manifests
                     WHERE repository_id = (SELECT id FROM repositories WHERE name = ?) AND subject = ? ORDER BY digest`),
+      // BatchDeleteImage: is the image a child of some index in the repository; its tags; delete by id.
+      refByManifest: p(`SELECT 1 FROM manifest_references WHERE repository_id = ? AND kind = 'manifest' AND digest = ? LIMIT 1`).pluck(),
+      tagsOf: p('SELECT name FROM tags WHERE repository_id = ? AND digest = ? ORDER BY name').pluck(),
+      tagDeleteById: p('DELETE FROM tags WHERE repository_id = ? AND name = ?'),
+      manifestDeleteById: p('DELETE FROM manifests WHERE repository_id = ? AND digest = ?'),
     };
   }
 
@@ -228,7 +234,7 @@ class SqliteMetadataStore implements MetadataStore {
   async listImageIds(repo: string, after: ImageIdRow | undefined, limit: number, tagStatus: TagStatus = 'ANY'): Promise<ImageIdRow[]> {
     const id = this.s.repoId.get(repo);
     if (id === undefined) return [];
-    const rows = this.s.imageIds[tagStatus].all(id, after?.digest ?? '', after?.tag ?? (after ? '' : ''), limit) as Row[];
+    const rows = this.s.imageIds[tagStatus].all({ id, after: after?.digest ?? '', tag: after?.tag ?? '', limit }) as Row[];
     // The first row of an untagged digest has tag '' in the cursor, so `after` excludes it exactly once.
     return rows.map((r) => (r.tag ? { digest: r.digest, tag: r.tag } : { digest: r.digest }));
   }
@@ -239,7 +245,7 @@ class SqliteMetadataStore implements MetadataStore {
   }
 
   async recordPull(repo: string, digest: string, at: Date, minIntervalMs: number): Promise<void> {
-    this.s.pullSet.run(repo, digest, ms(at), ms(at) - minIntervalMs);
+    this.s.pullSet.run({ repo, digest, at: ms(at), before: ms(at) - minIntervalMs });
   }
 
   async getSetting(name: string): Promise<string | undefined> {
@@ -361,6 +367,32 @@ class SqliteMetadataStore implements MetadataStore {
         ...(r.artifact_type ? { artifactType: r.artifact_type } : {}),
         ...(r.annotations ? { annotations: JSON.parse(r.annotations) } : {}),
       }));
+  }
+
+  async deleteImage(repo: string, digest: string): Promise<{ tags: string[] } | 'referenced' | undefined> {
+    return this.db.transaction((): { tags: string[] } | 'referenced' | undefined => {
+      const id = this.s.repoId.get(repo);
+      if (id === undefined || !this.s.manifestExists.get(id, digest)) return undefined;
+      if (this.s.refByManifest.get(id, digest)) return 'referenced';
+      const tags = this.s.tagsOf.all(id, digest) as string[];
+      this.s.manifestDeleteById.run(id, digest);
+      return { tags };
+    }).immediate();
+  }
+
+  async untagImage(repo: string, tag: string, digest?: string): Promise<{ digest: string; imageDeleted: boolean } | 'mismatch' | undefined> {
+    return this.db.transaction((): { digest: string; imageDeleted: boolean } | 'mismatch' | undefined => {
+      const id = this.s.repoId.get(repo);
+      if (id === undefined) return undefined;
+      const current = this.s.tagGet.get(id, tag) as string | undefined;
+      if (current === undefined) return undefined;
+      if (digest !== undefined && digest !== current) return 'mismatch';
+      this.s.tagDeleteById.run(id, tag);
+      const last = (this.s.tagsOf.all(id, current) as string[]).length === 0;
+      const imageDeleted = last && !this.s.refByManifest.get(id, current);
+      if (imageDeleted) this.s.manifestDeleteById.run(id, current);
+      return { digest: current, imageDeleted };
+    }).immediate();
   }
 
   async close(): Promise<void> {

@@ -29,7 +29,8 @@ export async function handleEcr(s: Services, config: Config, req: FastifyRequest
       method: req.method, path: q < 0 ? rawUrl : rawUrl.slice(0, q), query: q < 0 ? '' : rawUrl.slice(q + 1),
       headers: req.headers, bodySha256: createHash('sha256').update(body).digest('hex'),
     });
-    const target = String(req.headers['x-amz-target'] ?? '');
+    // Presigned (query-string) requests may carry the target as a query parameter, as the JS SDK's presigner does.
+    const target = String(req.headers['x-amz-target'] ?? new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1)).get('X-Amz-Target') ?? '');
     const name = target.startsWith(TARGET_PREFIX + '.') ? target.slice(TARGET_PREFIX.length + 1) : undefined;
     const model = name !== undefined ? ECR_MODEL.operations[name] : undefined;
     if (!model) throw errors.unknownOperation({ target });
@@ -47,12 +48,13 @@ export async function handleEcr(s: Services, config: Config, req: FastifyRequest
     const resource = op.resource ? op.resource(input) : (input as { repositoryName?: string }).repositoryName;
     s.authz.authorize(principal, op.action ?? `ecr:${name}`, resource ? repositoryArn(config, resource) : '*');
     const out = await op.handler({ principal, services: s, config, now: new Date() }, input);
-    reply.code(200).header('content-type', JSON_11).send(JSON.stringify(toWire(out)));
+    // Buffers, not strings: fastify would append '; charset=utf-8' to the content type AWS sends bare.
+    reply.code(200).header('content-type', JSON_11).send(Buffer.from(JSON.stringify(toWire(out))));
   } catch (e) {
     const err = toWharfError(e);
     if (!(e instanceof WharfError)) req.log.error({ err: e, requestId }, 'unhandled error in ECR operation');
     req.raw.resume();
     const r = renderAwsError(err);
-    reply.code(r.status).headers({ 'content-type': JSON_11, 'x-amzn-errortype': r.type }).send(r.body);
+    reply.code(r.status).headers({ 'content-type': JSON_11, 'x-amzn-errortype': r.type }).send(Buffer.from(r.body));
   }
 }

@@ -6,6 +6,7 @@ import type { Principal } from '../../services/identity.ts';
 import { repositoryArn } from '../ecr/context.ts';
 import type { Services } from '../services.ts';
 import { blob, startUpload, upload } from './blobs.ts';
+import { presignedBlob } from './presigned.ts';
 import { catalog, manifest, referrers, tags } from './manifests.ts';
 import { ROUTE_METHODS, parseOciPath, type OciRoute } from './routes.ts';
 
@@ -27,6 +28,8 @@ export function actionFor(route: OciRoute, method: string): string | undefined {
 
 export async function handleOci(s: Services, config: Config, req: FastifyRequest, reply: FastifyReply): Promise<void> {
   reply.headers(API_VERSION_HEADER);
+  const signed = presignedBlob(s, req, req.url.split('?', 1)[0]);
+  if (signed) return blob(s, req, reply, signed.name, signed.digest);
   let principal: Principal;
   try {
     principal = s.authn.basic(req.headers.authorization);

@@ -2,9 +2,19 @@
 // UnsupportedCommandException naming themselves.
 import type { OperationTable } from '../context.ts';
 import { authOperations } from './auth.ts';
+import { imageOperations } from './images.ts';
 import { repositoryOperations } from './repositories.ts';
+import { layerOperations } from './layers.ts';
+import { repositorySettingsOperations } from './repository-settings.ts';
+import { policyOperations } from './policies.ts';
+import { registryOperations } from './registry.ts';
 
 export const operations: OperationTable = {
   ...authOperations,
+  ...imageOperations,
   ...repositoryOperations,
+  ...layerOperations,
+  ...repositorySettingsOperations,
+  ...policyOperations,
+  ...registryOperations,
 };

@@ -1,0 +1,107 @@
+// Registry tokens with a fake clock: what GetAuthorizationToken hands out, how long it lives, and the
+// refusals `docker login` users see for forged, malformed and expired tokens.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, test } from 'node:test';
+import { WharfError } from '../../src/domain/errors.ts';
+import { AuthenticationService } from '../../src/services/authentication.ts';
+import type { IdentityService } from '../../src/services/identity.ts';
+import { principalFromArn } from '../../src/services/identity.ts';
+import { TOKEN_TTL_MS, TokenService } from '../../src/services/tokens.ts';
+
+const ROOT = principalFromArn('arn:aws:iam::123456789012:root', 'AKIAWHARFUNITTEST001');
+const T0 = new Date('2026-03-01T10:00:00Z');
+const HOUR = 3600_000;
+
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/** Changes the character at `i` in its high bit, so the decoded bytes change (low bits of the last char may be padding). */
+function flip(s: string, i: number): string {
+  const c = B64URL.indexOf(s[i]);
+  return s.slice(0, i) + (c < 0 ? 'A' : B64URL[c ^ 32]) + s.slice(i + 1);
+}
+
+function fakeClock(start: Date) {
+  let now = start.getTime();
+  return { now: () => new Date(now), advance: (ms: number) => { now += ms; } };
+}
+
+function refusal(fn: () => unknown): { id: string; status: number; oci?: string; message: string } {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof WharfError, String(e));
+    return { id: e.spec.id, status: e.status, oci: e.spec.oci, message: e.message };
+  }
+  assert.fail('expected a refusal');
+}
+
+const INVALID = { id: 'TokenInvalid', status: 403, oci: 'DENIED', message: 'Your Authorization Token is invalid.' };
+const EXPIRED = { id: 'TokenExpired', status: 403, oci: 'DENIED', message: 'Your authorization token has expired. Reauthenticate and try again.' };
+
+describe('TokenService', () => {
+  const key = randomBytes(32);
+  const tokens = new TokenService(key);
+
+  test('issues a token free of ":" and whitespace that expires 12 hours later and names the principal', () => {
+    const t = tokens.issue(ROOT, T0);
+    assert.equal(TOKEN_TTL_MS, 12 * HOUR);
+    assert.equal(t.expiresAt.getTime(), T0.getTime() + 12 * HOUR);
+    assert.match(t.token, /^[^\s:]+$/);
+    assert.deepEqual(tokens.verify(t.token, T0), ROOT);
+  });
+
+  test('is valid until just before expiry and expired from then on', () => {
+    const t = tokens.issue(ROOT, T0);
+    assert.equal(tokens.verify(t.token, new Date(t.expiresAt.getTime() - 1)).arn, ROOT.arn);
+    assert.deepEqual(refusal(() => tokens.verify(t.token, t.expiresAt)), EXPIRED);
+    assert.deepEqual(refusal(() => tokens.verify(t.token, new Date(T0.getTime() + 13 * HOUR))), EXPIRED);
+  });
+
+  test('refuses a token with any character flipped, a token from another key, and junk', () => {
+    const t = tokens.issue(ROOT, T0).token;
+    for (const i of [0, Math.floor(t.length / 2), t.length - 1]) {
+      const flipped = flip(t, i);
+      assert.deepEqual(refusal(() => tokens.verify(flipped, T0)), INVALID, `flip at ${i}`);
+    }
+    const foreign = new TokenService(randomBytes(32)).issue(ROOT, T0).token;
+    assert.deepEqual(refusal(() => tokens.verify(foreign, T0)), INVALID);
+    for (const junk of ['', 'abc', 'a.b.c', '.', `${t}.x`]) assert.deepEqual(refusal(() => tokens.verify(junk, T0)), INVALID, junk);
+  });
+
+  test('a forged expired token is invalid, not expired (the MAC is checked first)', () => {
+    const t = tokens.issue(ROOT, T0).token;
+    const forged = flip(t, t.length - 2);
+    assert.deepEqual(refusal(() => tokens.verify(forged, new Date(T0.getTime() + 24 * HOUR))), INVALID);
+  });
+});
+
+describe('AuthenticationService: registry login with a fake clock', () => {
+  const clock = fakeClock(T0);
+  const authn = new AuthenticationService({} as IdentityService, new TokenService(randomBytes(32)), clock, 'us-east-1', 'ecr');
+  const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+  test('authorizationToken is base64("AWS:" + password) and Basic with it logs in until it expires', () => {
+    const issued = authn.issue(ROOT);
+    const decoded = Buffer.from(issued.authorizationToken, 'base64').toString('utf8');
+    assert.ok(decoded.startsWith('AWS:'));
+    assert.equal(decoded.split(':').length, 2, 'the aws CLI splits on ":" and wants exactly two parts');
+    assert.equal(issued.expiresAt.getTime(), T0.getTime() + 12 * HOUR);
+    assert.equal(authn.basic(`Basic ${issued.authorizationToken}`).arn, ROOT.arn);
+    clock.advance(12 * HOUR - 1000);
+    assert.equal(authn.basic(`Basic ${issued.authorizationToken}`).arn, ROOT.arn);
+    clock.advance(1000);
+    assert.deepEqual(refusal(() => authn.basic(`Basic ${issued.authorizationToken}`)), EXPIRED);
+  });
+
+  test('a username other than AWS, or a Basic value without a colon, is an invalid token', () => {
+    const password = Buffer.from(authn.issue(ROOT).authorizationToken, 'base64').toString('utf8').slice(4);
+    assert.deepEqual(refusal(() => authn.basic(basic('aws', password))), INVALID);
+    assert.deepEqual(refusal(() => authn.basic(basic('root', password))), INVALID);
+    assert.deepEqual(refusal(() => authn.basic(`Basic ${Buffer.from('no-colon-here').toString('base64')}`)), INVALID);
+  });
+
+  test('no Authorization header, or one that is not Basic, asks for credentials (401)', () => {
+    assert.equal(refusal(() => authn.basic(undefined)).status, 401);
+    assert.equal(refusal(() => authn.basic('Bearer abc')).status, 401);
+  });
+});
