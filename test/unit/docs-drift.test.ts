@@ -47,3 +47,9 @@ test('the README opens with the start and test commands', () => {
   assert.match(head, /npm test/);
   assert.match(readFileSync(join(ROOT, '.ci', 'run'), 'utf8'), /^npm test$/m);
 });
+
+test('docs/ecr-api.md names every implemented ECR operation', async () => {
+  const { operations } = await import('../../src/http/ecr/ops/index.ts');
+  const text = doc('ecr-api.md');
+  for (const op of Object.keys(operations)) assert.ok(text.includes(`\`${op}\``), `ecr-api.md does not mention ${op}`);
+});
