@@ -87,4 +87,32 @@ export const MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 3: garbage collection — when a blob was last linked or installed (the grace window starts there).
+  `
+  ALTER TABLE blobs ADD COLUMN touched_at INTEGER NOT NULL DEFAULT 0;
+  UPDATE blobs SET touched_at = created_at;
+  CREATE INDEX blobs_touched ON blobs(touched_at);
+  `,
+  // 4: archive storage class and pull-time update exclusions.
+  `
+  ALTER TABLE manifests ADD COLUMN image_status TEXT NOT NULL DEFAULT 'ACTIVE';
+  ALTER TABLE manifests ADD COLUMN last_archived_at INTEGER;
+  ALTER TABLE manifests ADD COLUMN last_activated_at INTEGER;
+  CREATE TABLE pull_time_exclusions (
+    principal_arn TEXT PRIMARY KEY,
+    created_at    INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
+  // 5: lifecycle policies and their previews.
+  `
+  ALTER TABLE repositories ADD COLUMN lifecycle_policy TEXT;
+  ALTER TABLE repositories ADD COLUMN lifecycle_evaluated_at INTEGER;
+  CREATE TABLE lifecycle_previews (
+    repository_id INTEGER PRIMARY KEY REFERENCES repositories(id) ON DELETE CASCADE,
+    policy_text   TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    results       TEXT,
+    started_at    INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
