@@ -29,6 +29,10 @@ import { ImageService } from './services/images.ts';
 import { ManifestService } from './services/manifests.ts';
 import { RepositoryService } from './services/repositories.ts';
 import { PolicyService } from './services/policies.ts';
+import { GarbageCollector } from './services/gc.ts';
+import { LifecycleService } from './services/lifecycle.ts';
+import { ArchiveService } from './services/archive.ts';
+import { PullExclusionService } from './services/pull-exclusions.ts';
 
 export interface Stores {
   meta: MetadataStore;
@@ -37,11 +41,15 @@ export interface Stores {
   box: SecretBox;
 }
 
-/** Opens the embedded stores under config.dataDir: wharf.db (SQLite), the blob tree, the master key. */
-export async function openStores(config: Config): Promise<Stores> {
+/**
+ * Opens the embedded stores under config.dataDir: wharf.db (SQLite), the blob tree, the master key.
+ * `clock` is the time the metadata store records on its own (tests pass their fake clock); `shared`
+ * (admin commands) means a server may be running on the same directory, so its in-flight files stay.
+ */
+export async function openStores(config: Config, opts: { clock?: Clock; shared?: boolean } = {}): Promise<Stores> {
   mkdirSync(config.dataDir, { recursive: true });
-  const { meta, identity } = openSqlite({ path: join(config.dataDir, 'wharf.db'), synchronous: config.sqliteSynchronous });
-  const blobs = await openFsBlobStore(config.dataDir);
+  const { meta, identity } = openSqlite({ path: join(config.dataDir, 'wharf.db'), synchronous: config.sqliteSynchronous, clock: opts.clock });
+  const blobs = await openFsBlobStore(config.dataDir, { keepTmp: opts.shared });
   const box = openLocalSecretBox(config.masterKeyFile ?? join(config.dataDir, 'master.key'));
   return { meta, blobs, identity, box };
 }
@@ -52,8 +60,14 @@ export function buildServices(config: Config, stores: Stores, clock: Clock = sys
   const identity = new IdentityService(stores.identity, stores.box, clock, config.accountId);
   const tokens = new TokenService(stores.box.derive('registry-token'));
   const manifests = new ManifestService(deps, repositories);
+  const images = new ImageService(deps, repositories, manifests);
+  const archive = new ArchiveService(deps, repositories, images);
+  const blobs = new BlobService(deps, repositories);
   return {
-    repositories, blobs: new BlobService(deps, repositories), manifests, images: new ImageService(deps, repositories, manifests),
+    repositories, blobs, manifests, images,
+    gc: new GarbageCollector(deps, blobs, { graceSeconds: config.gcGraceSeconds, batchSize: config.gcBatchSize, uploadTtlSeconds: config.uploadTtlSeconds }),
+    lifecycle: new LifecycleService(deps, repositories, images, { archive: (repo, digest) => archive.archive(repo, digest) }),
+    archive, pullExclusions: new PullExclusionService(deps),
     downloadUrls: new DownloadUrlService(stores.box.derive('blob-download-url'), clock),
     policies: new PolicyService(deps, repositories),
     identity, authn: new AuthenticationService(identity, tokens, clock, config.region, SIGNING_NAME), authz: new AuthorizationService(),
@@ -89,7 +103,7 @@ export interface App {
 
 export async function buildApp(config: Config, opts: { logger?: Logger; clock?: Clock } = {}): Promise<App> {
   const log = opts.logger ?? pino({ level: config.logLevel, redact: ['req.headers.authorization', '*.secretAccessKey', '*.password', '*.token'] });
-  const stores = await openStores(config);
+  const stores = await openStores(config, { clock: opts.clock });
   const services = buildServices(config, stores, opts.clock);
   const rootFile = await bootstrapRootKey(config, services, process.env);
   if (rootFile) log.warn({ file: rootFile }, 'generated the root access key; its id and secret are in this file (shown once, keep it safe)');
@@ -103,6 +117,8 @@ export async function buildApp(config: Config, opts: { logger?: Logger; clock?: 
     async close() {
       jobs?.stop();
       await http.close();
+      await services.gc.stop();
+      await services.lifecycle.settled();
       await stores.meta.close();
       await stores.blobs.close();
     },

@@ -14,6 +14,10 @@ export const configSchema = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (pino).'),
   uploadTtlSeconds: z.coerce.number().int().min(60).default(86_400).describe('Upload sessions untouched for longer than this are abandoned and deleted.'),
   uploadSweepSeconds: z.coerce.number().int().min(1).default(600).describe('How often abandoned uploads are looked for.'),
+  lifecycleIntervalSeconds: z.coerce.number().int().min(0).default(3600).describe('How often `wharf serve` runs every repository\'s lifecycle policy (0 = never; `wharf lifecycle run` still works).'),
+  gcGraceSeconds: z.coerce.number().int().min(0).default(86_400).describe('Garbage collection keeps an unreferenced blob until this long after it was last pushed, linked or released by a deleted manifest (0 only for tests: pushes in flight may then fail).'),
+  gcIntervalSeconds: z.coerce.number().int().min(0).default(3600).describe('How often `wharf serve` collects garbage (0 = never; `wharf gc` still works).'),
+  gcBatchSize: z.coerce.number().int().min(1).max(10_000).default(500).describe('Blobs garbage collection decides and deletes per batch (one short transaction to mark them, one to forget them).'),
   shutdownTimeoutSeconds: z.coerce.number().int().min(1).default(30).describe('On SIGTERM/SIGINT, how long in-flight requests may take before the process exits anyway.'),
   sqliteSynchronous: z.enum(['FULL', 'NORMAL']).default('FULL').describe('SQLite PRAGMA synchronous: FULL survives power loss, NORMAL only process crashes (faster).'),
 });

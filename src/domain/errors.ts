@@ -6,7 +6,7 @@ export type OciCode =
   | 'BLOB_UNKNOWN' | 'BLOB_UPLOAD_INVALID' | 'BLOB_UPLOAD_UNKNOWN' | 'DIGEST_INVALID'
   | 'MANIFEST_BLOB_UNKNOWN' | 'MANIFEST_INVALID' | 'MANIFEST_UNKNOWN' | 'NAME_INVALID'
   | 'NAME_UNKNOWN' | 'SIZE_INVALID' | 'UNAUTHORIZED' | 'DENIED' | 'UNSUPPORTED'
-  | 'TOOMANYREQUESTS' | 'TAG_INVALID' | 'RANGE_INVALID' | 'PAGINATION_NUMBER_INVALID' | 'INTERNAL_ERROR';
+  | 'TOOMANYREQUESTS' | 'TAG_INVALID' | 'RANGE_INVALID' | 'PAGINATION_NUMBER_INVALID' | 'INTERNAL_ERROR' | 'UNAVAILABLE';
 
 export interface ErrorSpec<P> {
   /** Stable identifier, also the documentation anchor in docs/errors.md. */
@@ -156,6 +156,23 @@ export const errors = {
     message: () => 'The download URL is invalid: its signature does not match.' }),
   downloadUrlExpired: define<void>({ id: 'DownloadUrlExpired', status: 403, oci: 'DENIED',
     message: () => 'The download URL has expired. Ask GetDownloadUrlForLayer for a new one.' }),
+  // --- lifecycle policies ---
+  lifecyclePolicyNotFound: define<RepoP>({ id: 'LifecyclePolicyNotFound', status: 400, ecr: 'LifecyclePolicyNotFoundException',
+    message: (p) => `Lifecycle policy does not exist for the repository with name '${p.repo}' in the registry with id '${p.registryId}'` }),
+  lifecyclePolicyPreviewInProgress: define<void>({ id: 'LifecyclePolicyPreviewInProgress', status: 400, ecr: 'LifecyclePolicyPreviewInProgressException',
+    message: () => 'The previous lifecycle policy preview request has not completed. Wait and try again.' }),
+  lifecyclePolicyPreviewNotFound: define<RepoP>({ id: 'LifecyclePolicyPreviewNotFound', status: 400, ecr: 'LifecyclePolicyPreviewNotFoundException',
+    message: (p) => `Lifecycle policy preview does not exist for the repository with name '${p.repo}' in the registry with id '${p.registryId}'` }),
+  // --- archive storage class and pull-time update exclusions ---
+  imageStorageClassUpdateNotSupported: define<{ reason: string }>({ id: 'ImageStorageClassUpdateNotSupported', status: 400, ecr: 'ImageStorageClassUpdateNotSupportedException',
+    message: (p) => `The requested image storage class update is not supported: ${p.reason}` }),
+  exclusionAlreadyExists: define<{ principalArn: string; registryId: string }>({ id: 'ExclusionAlreadyExists', status: 400, ecr: 'ExclusionAlreadyExistsException',
+    message: (p) => `The pull time update exclusion for principal '${p.principalArn}' already exists in the registry with id '${p.registryId}'` }),
+  exclusionNotFound: define<{ principalArn: string; registryId: string }>({ id: 'ExclusionNotFound', status: 400, ecr: 'ExclusionNotFoundException',
+    message: (p) => `The pull time update exclusion for principal '${p.principalArn}' does not exist in the registry with id '${p.registryId}'` }),
+  // --- garbage collection ---
+  blobBeingCollected: define<{ digest: string }>({ id: 'BlobBeingCollected', status: 503, oci: 'UNAVAILABLE', ecr: 'ServerException',
+    message: (p) => `blob ${p.digest} is being garbage-collected; push it again` }),
   internal: define<void>({ id: 'Internal', status: 500, oci: 'INTERNAL_ERROR', ecr: 'ServerException',
     message: () => 'internal server error' }),
 };

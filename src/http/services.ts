@@ -8,6 +8,10 @@ import type { AuthenticationService } from '../services/authentication.ts';
 import type { AuthorizationService } from '../services/authorization.ts';
 import type { IdentityService } from '../services/identity.ts';
 import type { PolicyService } from '../services/policies.ts';
+import type { GarbageCollector } from '../services/gc.ts';
+import type { LifecycleService } from '../services/lifecycle.ts';
+import type { ArchiveService } from '../services/archive.ts';
+import type { PullExclusionService } from '../services/pull-exclusions.ts';
 
 export interface Services {
   readonly identity: IdentityService;
@@ -22,4 +26,12 @@ export interface Services {
   readonly downloadUrls: DownloadUrlService;
   /** Repository and registry policies, account settings. */
   readonly policies: PolicyService;
+  /** Garbage collection of unreferenced blobs and abandoned uploads (`wharf gc`, the gc job). */
+  readonly gc: GarbageCollector;
+  /** Lifecycle policies, their previews and runs. */
+  readonly lifecycle: LifecycleService;
+  /** The archive storage class (UpdateImageStorageClass). */
+  readonly archive: ArchiveService;
+  /** Principals whose pulls do not update lastRecordedPullTime. */
+  readonly pullExclusions: PullExclusionService;
 }

@@ -1,8 +1,10 @@
-// Background jobs on timers: for now the abandoned-upload sweep. Timers are unref'd so they never
-// keep the process alive, and a run never overlaps the previous one.
+// Background jobs on timers: the abandoned-upload sweep, lifecycle policy runs and garbage collection.
+// Timers are unref'd so they never keep the process alive, and a run never overlaps the previous one.
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
 import type { Services } from '../http/services.ts';
+import type { GcReport } from '../services/gc.ts';
+import type { LifecycleEvent } from '../services/lifecycle.ts';
 
 export interface Jobs {
   stop(): void;
@@ -32,5 +34,48 @@ export function startJobs(config: Config, services: Services, log: Logger): Jobs
       if (removed > 0) log.info({ removed }, 'removed abandoned uploads');
     }),
   ];
+  if (config.lifecycleIntervalSeconds > 0) {
+    timers.push(every(config.lifecycleIntervalSeconds, log, 'lifecycle', async () => {
+      await services.lifecycle.runAll(lifecycleLogger(log));
+    }));
+  }
+  if (config.gcIntervalSeconds > 0) {
+    timers.push(every(config.gcIntervalSeconds, log, 'gc', async () => {
+      await collectGarbage(services, log);
+    }));
+  }
   return { stop: () => timers.forEach(clearInterval) };
+}
+
+/** How often a long garbage collection logs its progress. */
+const GC_PROGRESS_MS = 10_000;
+
+/** One garbage collection, logged: progress every 10 s while it runs, then one info line with the counts. */
+export async function collectGarbage(services: Services, log: Logger): Promise<GcReport> {
+  let lastProgress = performance.now();
+  const r = await services.gc.run({
+    onProgress: (p) => {
+      if (performance.now() - lastProgress < GC_PROGRESS_MS) return;
+      lastProgress = performance.now();
+      log.info({ job: 'gc', blobs: p.blobs, bytes: p.bytes, batches: p.batches }, 'garbage collection in progress');
+    },
+  });
+  log.info({ job: 'gc', blobs: r.blobs, bytes: r.bytes, uploads: r.uploads, resumed: r.resumed, batches: r.batches, durationMs: Math.round(r.durationMs) },
+    'garbage collection finished');
+  return r;
+}
+
+/** Logs every lifecycle decision: each expiry at info with the rule that caused it. */
+export function lifecycleLogger(log: Logger): (e: LifecycleEvent) => void {
+  return (e) => {
+    if (e.kind === 'failed') {
+      log.error({ err: e.error, job: 'lifecycle', repository: e.repository }, 'lifecycle policy run failed');
+      return;
+    }
+    const a = e.action;
+    const fields = { job: 'lifecycle', repository: e.repository, digest: a.digest, tags: a.tags, rulePriority: a.rulePriority };
+    if (e.kind === 'expired') log.info(fields, 'lifecycle policy expired an image');
+    else if (e.kind === 'transitioned') log.info({ ...fields, targetStorageClass: a.targetStorageClass }, 'lifecycle policy archived an image');
+    else if (e.kind === 'skipped') log.warn({ ...fields, action: a.type, reason: e.reason }, 'lifecycle policy skipped an image');
+  };
 }

@@ -2,6 +2,7 @@
 // method is one atomic decision (one database transaction); services never hold a transaction open
 // across I/O, so the same port fits SQLite (embedded) and PostgreSQL (scale-out).
 
+import type { LifecycleAction, LifecycleImage } from '../domain/lifecycle/types.ts';
 import type { RepositorySettings } from '../domain/repository.ts';
 
 export interface Repository extends RepositorySettings {
@@ -22,9 +23,19 @@ export interface ImageRecord {
   readonly subject?: string;
   /** Sorted tag names. */
   readonly tags: readonly string[];
+  /** ECR storage state: only ACTIVE images can be pulled. */
+  readonly imageStatus: ImageStatus;
+  /** When the image last moved to the archive, and when it last came back (UpdateImageStorageClass, re-push). */
+  readonly lastArchivedAt?: Date;
+  readonly lastActivatedAt?: Date;
 }
 
 export type TagStatus = 'TAGGED' | 'UNTAGGED' | 'ANY';
+
+/** An image's storage state (ECR ImageStatus): ACTIVE (standard, pullable), ARCHIVED, or ACTIVATING (being restored). */
+export type ImageStatus = 'ACTIVE' | 'ARCHIVED' | 'ACTIVATING';
+/** A status filter of the ECR list operations. */
+export type ImageStatusFilter = ImageStatus | 'ANY';
 
 /** One ListImages row: an image digest with one of its tags (or none). */
 export interface ImageIdRow {
@@ -48,6 +59,8 @@ export interface ManifestRecord {
   readonly artifactType?: string;
   readonly subject?: string;
   readonly pushedAt: Date;
+  /** Present only when the image is not ACTIVE (archived or being restored): such a manifest must not be served. */
+  readonly imageStatus?: Exclude<ImageStatus, 'ACTIVE'>;
 }
 
 export interface NewManifest {
@@ -118,7 +131,12 @@ export interface MetadataStore {
   /** Adds/overwrites tags then removes `remove` keys, refusing with 'too-many' past `max` tags. */
   changeResourceTags(name: string, add: Record<string, string>, remove: readonly string[], max: number): Promise<boolean | 'too-many'>;
 
-  /** Records blob `digest` (size `size`) and links it to `repo`; idempotent. False if no such repo. */
+  /**
+   * Records blob `digest` (size `size`) and links it to `repo`, raising the blob's touched time to `at`
+   * (also when the link exists already); idempotent. False if no such repo, or when garbage collection
+   * has marked the blob for deletion (nothing changes then). It does not fence against a collection
+   * running meanwhile: pushes use reserveBlob + linkReservedBlob, mounts mountBlob.
+   */
   linkBlob(repo: string, digest: string, size: number, at: Date): Promise<boolean>;
   /** The blob's size when it is linked to `repo`, else undefined. */
   getLinkedBlob(repo: string, digest: string): Promise<{ digest: string; size: number } | undefined>;
@@ -147,21 +165,25 @@ export interface MetadataStore {
   deleteTag(repo: string, tag: string): Promise<boolean>;
   /** Tags of `repo` after `after` (exclusive), at most `limit`. */
   listTags(repo: string, after: string | undefined, limit: number): Promise<string[]>;
-  /** Images of `repo` (digest order) after digest `after`, filtered by tag status. */
-  listImages(repo: string, after: string | undefined, limit: number, tagStatus?: TagStatus): Promise<ImageRecord[]>;
+  /** Images of `repo` (digest order) after digest `after`, filtered by tag status and image status (default ANY). */
+  listImages(repo: string, after: string | undefined, limit: number, tagStatus?: TagStatus, imageStatus?: ImageStatusFilter): Promise<ImageRecord[]>;
   /** The images with these digests that exist in `repo`. */
   getImages(repo: string, digests: readonly string[]): Promise<ImageRecord[]>;
-  /** ListImages rows ordered by (digest, tag), after the row `after`, filtered by tag status. */
-  listImageIds(repo: string, after: ImageIdRow | undefined, limit: number, tagStatus?: TagStatus): Promise<ImageIdRow[]>;
+  /** ListImages rows ordered by (digest, tag), after the row `after`, filtered by tag status and image status (default ANY). */
+  listImageIds(repo: string, after: ImageIdRow | undefined, limit: number, tagStatus?: TagStatus, imageStatus?: ImageStatusFilter): Promise<ImageIdRow[]>;
   /** Digest a tag points to, or undefined. */
   resolveTag(repo: string, tag: string): Promise<string | undefined>;
-  /** Records a pull of `digest` at `at` unless one was recorded less than `minIntervalMs` before. */
-  recordPull(repo: string, digest: string, at: Date, minIntervalMs: number): Promise<void>;
+  /**
+   * Records a pull of `digest` at `at` unless one was recorded less than `minIntervalMs` before, or
+   * `principalArn` (the puller) is on the pull-time update exclusion list: decided in the same statement,
+   * so an exclusion counts from the moment it is registered.
+   */
+  recordPull(repo: string, digest: string, at: Date, minIntervalMs: number, principalArn?: string): Promise<void>;
   /** Registry-wide settings (registry policy, account settings) by name. */
   getSetting(name: string): Promise<string | undefined>;
   putSetting(name: string, value: string | undefined): Promise<void>;
-  /** Manifests in `repo` whose subject is `subject`, optionally only of one artifactType. */
-  listReferrers(repo: string, subject: string, artifactType?: string): Promise<Referrer[]>;
+  /** Manifests in `repo` whose subject is `subject`, optionally only of one artifactType and one image status (default ANY). */
+  listReferrers(repo: string, subject: string, artifactType?: string, imageStatus?: ImageStatusFilter): Promise<Referrer[]>;
   /**
    * BatchDeleteImage by digest, in one transaction: deletes the image and every tag pointing to it,
    * unless a manifest (an index) in the repository references it: then 'referenced' and nothing
@@ -176,5 +198,158 @@ export interface MetadataStore {
    */
   untagImage(repo: string, tag: string, digest?: string): Promise<{ digest: string; imageDeleted: boolean } | 'mismatch' | undefined>;
 
+  // --- lifecycle policies (contract: test/contracts/metadata-store-lifecycle.contract.test.ts) ---
+  /** The repository's lifecycle policy record (both members absent when none), or undefined when no such repository. */
+  getLifecyclePolicy(repo: string): Promise<LifecyclePolicyRecord | undefined>;
+  /**
+   * Sets the policy text, or with undefined removes it together with its lastEvaluatedAt, in one
+   * transaction; returns the record as it was before, or undefined when no such repository.
+   */
+  putLifecyclePolicy(repo: string, text: string | undefined): Promise<LifecyclePolicyRecord | undefined>;
+  /** Records when the policy last ran; false when no such repository. */
+  setLifecycleEvaluatedAt(repo: string, at: Date): Promise<boolean>;
+  /** Repositories that have a lifecycle policy, in name order after `after`, at most `limit`. */
+  listLifecyclePolicies(after: string | undefined, limit: number): Promise<{ repo: string; text: string }[]>;
+  /**
+   * What the lifecycle evaluator needs about every image of `repo` (archived ones included), in digest
+   * order after `after`, at most `limit`: tags, push/pull/archive times, status, and whether a manifest
+   * (an index) in the repository references it. Empty when no such repository.
+   */
+  listLifecycleImages(repo: string, after: string | undefined, limit: number): Promise<LifecycleImageFacts[]>;
+  /**
+   * Starts a preview in one transaction: 'in-progress' (nothing changes) when the repository's last
+   * preview is IN_PROGRESS and started at or after `staleBefore`; otherwise replaces it with an
+   * IN_PROGRESS preview of `text` started at `at`. Undefined when no such repository.
+   */
+  startLifecyclePreview(repo: string, text: string, at: Date, staleBefore: Date): Promise<'started' | 'in-progress' | undefined>;
+  /**
+   * Completes the preview started at `startedAt` with its status and results; false (nothing changes)
+   * when the repository's preview is no longer that one or no longer IN_PROGRESS.
+   */
+  finishLifecyclePreview(repo: string, startedAt: Date, status: 'COMPLETE' | 'FAILED', results?: readonly LifecycleAction[]): Promise<boolean>;
+  /** The repository's last preview, or undefined when none (or no such repository). */
+  getLifecyclePreview(repo: string): Promise<LifecyclePreviewRecord | undefined>;
+
+  // --- archive storage class and pull-time update exclusions (contract: test/contracts/metadata-store-archive.contract.test.ts) ---
+  /**
+   * Moves image `digest` of `repo` to status `to` in one transaction, only when its status now is one of
+   * `from` (else 'from', with the status it has). Archiving is refused ('referenced') while an index in
+   * the repository that is not ARCHIVED references the image. Reaching ARCHIVED sets lastArchivedAt to
+   * `at`; reaching ACTIVE or ACTIVATING sets lastActivatedAt and brings along, the same way, every
+   * ARCHIVED image the index references (recursively), so an index never serves archived children.
+   * Undefined when the image or repository does not exist.
+   */
+  changeImageStatus(repo: string, digest: string, from: readonly ImageStatus[], to: ImageStatus, at: Date): Promise<ImageStatusChange | undefined>;
+  /**
+   * Adds a principal to the pull-time update exclusion list: its creation time, 'exists' when listed
+   * already, or 'limit' when the list holds `max` principals (nothing changes then).
+   */
+  addPullTimeExclusion(principalArn: string, at: Date, max: number): Promise<{ createdAt: Date } | 'exists' | 'limit'>;
+  /** Removes a principal from the list; false when it was not on it. */
+  removePullTimeExclusion(principalArn: string): Promise<boolean>;
+  /** Excluded principals in ARN order after `after` (exclusive), at most `limit`. */
+  listPullTimeExclusions(after: string | undefined, limit: number): Promise<PullTimeExclusion[]>;
+
+  // --- garbage collection (contract: test/contracts/metadata-store-gc.contract.test.ts; protocol: docs/lifecycle.md) ---
+  // A blob's touched time is raised when it is reserved, linked or mounted, and whenever a manifest that
+  // names it is deleted (by any method, repository deletion included; the adapter's clock gives the time).
+  /**
+   * Install step 1, before blob bytes are moved into the BlobStore: in one transaction records blob
+   * `digest` when absent (size `size`, a new incarnation) and raises its touched time to `at`. Answers
+   * 'marked' (nothing changes) while garbage collection is deleting the blob: wait and try again.
+   */
+  reserveBlob(digest: string, size: number, at: Date): Promise<BlobReservation | 'marked'>;
+  /**
+   * Install step 2, once the bytes are durable: in one transaction links the blob to `repo`, records
+   * `size` and raises its touched time to `at`, only when the blob row is still the incarnation `r`
+   * names and is not marked. 'collected' when a collection took the blob after reserveBlob (the bytes
+   * just installed may be gone: the push must fail); 'no-repository' when `repo` does not exist.
+   */
+  linkReservedBlob(repo: string, r: BlobReservation, size: number, at: Date): Promise<'linked' | 'collected' | 'no-repository'>;
+  /**
+   * Cross-repository mount in one transaction: when `digest` is linked to `from`, links it to `repo`
+   * too and raises its touched time to `at`. Undefined when it is not linked to `from` (or `from`
+   * does not exist); 'no-repository' when `repo` does not exist.
+   */
+  mountBlob(repo: string, from: string, digest: string, at: Date): Promise<{ digest: string; size: number } | 'no-repository' | undefined>;
+  /**
+   * One page of collection candidates: examines the next `limit` blobs touched before `cutoff`, in
+   * (touchedAt, digest) order after `after` (exclusive), and returns those not marked whose digest no
+   * manifest reference in any repository names, with the position of the last blob examined as `next`
+   * (absent when no blob touched before `cutoff` is left). Bounded work per call, however few of the
+   * examined blobs are garbage. A hint read outside any write: markBlobsForDeletion decides again.
+   */
+  listUnreferencedBlobs(cutoff: Date, after: BlobCursor | undefined, limit: number): Promise<{ blobs: BlobRow[]; next?: BlobCursor }>;
+  /**
+   * Collection step 1, in one transaction: each of `digests` that is (still) recorded, not marked,
+   * touched before `cutoff` and named by no manifest reference loses every repository link and is
+   * marked (at `at`, by `owner`). From then on reserveBlob answers 'marked', linkBlob and mountBlob
+   * refuse it, and a manifest naming it fails as unknown. Returns the blobs marked, in `digests` order.
+   */
+  markBlobsForDeletion(digests: readonly string[], cutoff: Date, at: Date, owner: string): Promise<BlobRow[]>;
+  /** Marked blobs, oldest mark first, at most `limit` (deletions a stopped collector left unfinished). */
+  listMarkedBlobs(limit: number): Promise<MarkedBlob[]>;
+  /** Collection step 3, once the bytes are deleted: removes the rows of those `digests` that are marked; returns how many. */
+  forgetMarkedBlobs(digests: readonly string[]): Promise<number>;
+
   close(): Promise<void>;
+}
+
+/** A recorded blob as garbage collection sees it. */
+export interface BlobRow {
+  readonly digest: string;
+  readonly size: number;
+  /** Last reserved, linked or mounted, or last released by a deleted manifest: the grace period starts here. */
+  readonly touchedAt: Date;
+}
+
+/** A position in listUnreferencedBlobs order. */
+export interface BlobCursor {
+  readonly touchedAt: Date;
+  readonly digest: string;
+}
+
+/** A blob garbage collection has marked for deletion and not yet forgotten. */
+export interface MarkedBlob extends BlobRow {
+  readonly markedAt: Date;
+  /** The `owner` that marked it. */
+  readonly markedBy: string;
+}
+
+/** What reserveBlob hands the installer; linkReservedBlob checks the row is still this incarnation. */
+export interface BlobReservation {
+  readonly digest: string;
+  /** Identifies the row's incarnation: a row created again after a collection gets a new one. */
+  readonly generation: number;
+}
+
+/** The outcome of changeImageStatus for an existing image. */
+export type ImageStatusChange =
+  | { readonly ok: true; readonly previous: ImageStatus }
+  | { readonly ok: false; readonly reason: 'from'; readonly current: ImageStatus }
+  | { readonly ok: false; readonly reason: 'referenced' };
+
+/** A principal whose pulls do not update lastRecordedPullTime. */
+export interface PullTimeExclusion {
+  readonly principalArn: string;
+  readonly createdAt: Date;
+}
+
+/** A repository's lifecycle policy text and when it last ran (each absent when unknown). */
+export interface LifecyclePolicyRecord {
+  readonly text?: string;
+  readonly evaluatedAt?: Date;
+}
+
+/** One image as lifecycle evaluation sees it, with its ECR image status. */
+export interface LifecycleImageFacts extends LifecycleImage {
+  readonly imageStatus: 'ACTIVE' | 'ARCHIVED' | 'ACTIVATING';
+}
+
+/** A stored lifecycle policy preview; `results` only when COMPLETE. */
+export interface LifecyclePreviewRecord {
+  readonly text: string;
+  readonly status: 'IN_PROGRESS' | 'COMPLETE' | 'FAILED';
+  readonly startedAt: Date;
+  readonly results?: readonly LifecycleAction[];
 }

@@ -1,9 +1,11 @@
 // Blob and upload use cases: read, check, delete blobs of a repository; open, append, complete,
 // cancel and mount uploads; sweep abandoned uploads. Bytes always stream; nothing is buffered whole.
 import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDigest } from '../domain/digest.ts';
 import { errors, type WharfError } from '../domain/errors.ts';
 import type { BlobInfo, ByteRange } from '../ports/blob-store.ts';
+import type { BlobReservation } from '../ports/metadata-store.ts';
 import type { ServiceDeps } from './context.ts';
 import type { RepositoryService } from './repositories.ts';
 
@@ -13,6 +15,9 @@ export interface UploadState {
   /** Bytes received so far. */
   readonly size: number;
 }
+
+/** How long an install waits for a garbage collection that is deleting the same blob (real time). */
+export const COLLECTION_WAIT_MS = 10_000;
 
 export class BlobService {
   constructor(private readonly d: ServiceDeps, private readonly repos: RepositoryService) {}
@@ -39,9 +44,28 @@ export class BlobService {
     }
   }
 
-  /** Links a committed blob to the repository (the repository may have been deleted meanwhile). */
-  private async link(repo: string, info: BlobInfo): Promise<BlobInfo> {
-    if (!(await this.d.meta.linkBlob(repo, info.digest, info.size, this.d.clock.now()))) throw this.repos.notFound(repo);
+  /** Reserves `digest` for an install, waiting while a garbage collection is deleting it. */
+  private async reserve(digest: string, size: number): Promise<BlobReservation> {
+    const deadline = Date.now() + COLLECTION_WAIT_MS;
+    for (let pause = 5; ; pause = Math.min(pause * 2, 200)) {
+      const r = await this.d.meta.reserveBlob(digest, size, this.d.clock.now());
+      if (r !== 'marked') return r;
+      if (Date.now() >= deadline) throw errors.blobBeingCollected({ digest });
+      await sleep(pause);
+    }
+  }
+
+  /**
+   * Installs blob bytes and links them to `repo`, fenced against garbage collection: reserve the row,
+   * `install` the bytes, then link only if no collection took the row in between (else the bytes may
+   * be gone, and the push fails instead of reporting a blob that is not stored).
+   */
+  private async installAndLink(repo: string, digest: string, size: number, install: () => Promise<BlobInfo>): Promise<BlobInfo> {
+    const r = await this.reserve(digest, size);
+    const info = await install();
+    const res = await this.d.meta.linkReservedBlob(repo, r, info.size, this.d.clock.now());
+    if (res === 'no-repository') throw this.repos.notFound(repo);
+    if (res === 'collected') throw errors.blobBeingCollected({ digest });
     return info;
   }
 
@@ -49,16 +73,17 @@ export class BlobService {
   async putWhole(repo: string, digest: string, body: Readable, size?: number): Promise<BlobInfo> {
     parseDigest(digest);
     await this.repos.require(repo);
-    return this.link(repo, await this.d.blobs.put(body, digest, size));
+    return this.installAndLink(repo, digest, size ?? 0, () => this.d.blobs.put(body, digest, size));
   }
 
   /** Cross-repository mount: links `digest` from `from` into `repo` when `from` has it. */
   async mount(repo: string, from: string, digest: string): Promise<BlobInfo | undefined> {
     parseDigest(digest);
     await this.repos.require(repo);
-    const src = await this.d.meta.getLinkedBlob(from, digest);
-    if (!src || !(await this.d.blobs.stat(digest))) return undefined;
-    return this.link(repo, src);
+    if (!(await this.d.blobs.stat(digest))) return undefined;
+    const res = await this.d.meta.mountBlob(repo, from, digest, this.d.clock.now());
+    if (res === 'no-repository') throw this.repos.notFound(repo);
+    return res;
   }
 
   async startUpload(repo: string): Promise<UploadState> {
@@ -99,11 +124,12 @@ export class BlobService {
   /** Completes an upload with an optional final chunk; verifies `digest`, then links the blob. */
   async complete(repo: string, id: string, digest: string, finalChunk?: Readable, start?: number): Promise<BlobInfo> {
     parseDigest(digest);
-    if (finalChunk) await this.append(repo, id, finalChunk, start);
-    else await this.upload(repo, id);
-    const info = await this.d.blobs.commitUpload(id, digest);
-    await this.d.meta.deleteUpload(id);
-    return this.link(repo, info);
+    const { size } = finalChunk ? await this.append(repo, id, finalChunk, start) : await this.upload(repo, id);
+    return this.installAndLink(repo, digest, size, async () => {
+      const info = await this.d.blobs.commitUpload(id, digest);
+      await this.d.meta.deleteUpload(id);
+      return info;
+    });
   }
 
   async cancel(repo: string, id: string): Promise<void> {
@@ -168,21 +194,26 @@ export class BlobService {
 
   /**
    * Deletes upload sessions not touched for `ttlMs`, and upload files without a session (left by a
-   * crash between the two writes). Returns how many were removed.
+   * crash between the two writes). Returns how many were removed (with `dryRun`, would be; nothing
+   * is deleted then).
    */
-  async sweepAbandonedUploads(ttlMs: number): Promise<number> {
+  async sweepAbandonedUploads(ttlMs: number, dryRun = false): Promise<number> {
     const cutoff = new Date(this.d.clock.now().getTime() - ttlMs);
     let removed = 0;
+    const abandoned = new Set<string>();
     for (const s of await this.d.meta.listUploadsStartedBefore(cutoff)) {
       const info = await this.d.blobs.uploadInfo(s.id);
       if (info && info.updatedAt > cutoff) continue; // still receiving data
-      await this.d.blobs.abortUpload(s.id);
-      await this.d.meta.deleteUpload(s.id);
+      abandoned.add(s.id);
+      if (!dryRun) {
+        await this.d.blobs.abortUpload(s.id);
+        await this.d.meta.deleteUpload(s.id);
+      }
       removed++;
     }
     for (const u of await this.d.blobs.listUploads()) {
-      if (u.updatedAt > cutoff || (await this.d.meta.getUpload(u.id))) continue;
-      await this.d.blobs.abortUpload(u.id);
+      if (abandoned.has(u.id) || u.updatedAt > cutoff || (await this.d.meta.getUpload(u.id))) continue;
+      if (!dryRun) await this.d.blobs.abortUpload(u.id);
       removed++;
     }
     return removed;

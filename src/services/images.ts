@@ -4,7 +4,7 @@ import { tryParseDigest } from '../domain/digest.ts';
 import { errors } from '../domain/errors.ts';
 import { digestOf } from '../domain/manifest.ts';
 import { MANIFEST_TYPES, MT } from '../domain/media-types.ts';
-import type { ImageIdRow, ImageRecord, ManifestRecord, Referrer, TagDecision, TagStatus } from '../ports/metadata-store.ts';
+import type { ImageIdRow, ImageRecord, ImageStatus, ImageStatusFilter, ManifestRecord, Referrer, TagDecision, TagStatus } from '../ports/metadata-store.ts';
 import type { ServiceDeps } from './context.ts';
 import type { ManifestService } from './manifests.ts';
 import type { RepositoryService } from './repositories.ts';
@@ -63,7 +63,13 @@ export interface PutImageInput {
 
 export interface ReferrerFilter {
   readonly artifactTypes?: readonly string[];
-  readonly artifactStatus?: string;
+  /** Default ACTIVE, as ECR: archived referrers only when asked for. */
+  readonly artifactStatus?: ImageStatusFilter;
+}
+
+/** A referrer with its storage state (ListImageReferrers' artifactStatus). */
+export interface ReferrerWithStatus extends Referrer {
+  readonly status: ImageStatus;
 }
 
 export class ImageService {
@@ -84,45 +90,54 @@ export class ImageService {
   }
 
   /**
+   * The digest of the image `id` names, whatever its status (the repository must exist): ImageNotFoundException
+   * when none, InvalidParameterException for a malformed identifier or a tag that points elsewhere.
+   */
+  async requireImage(repo: string, id: ImageId): Promise<string> {
+    const r = await this.resolve(repo, id);
+    if (r.ok) return r.digest;
+    if (r.code === 'ImageNotFound') throw errors.imageNotFound({ repo, registryId: this.d.registryId, imageDigest: id.imageDigest, imageTag: id.imageTag });
+    throw errors.invalidParameterMessage({ message: FAILURE_REASONS[r.code] });
+  }
+
+  /**
    * DescribeImages with imageIds: every id must name an image, else the whole call fails
    * (ImageNotFoundException; malformed ids: InvalidParameterException). Each image once, in request order.
+   * Images named this way are described whatever their status (archived ones show imageStatus ARCHIVED).
    */
   async describe(repo: string, ids: readonly ImageId[]): Promise<ImageRecord[]> {
     await this.repos.require(repo);
     const digests: string[] = [];
     for (const id of ids) {
-      const r = await this.resolve(repo, id);
-      if (!r.ok) {
-        if (r.code === 'ImageNotFound') throw errors.imageNotFound({ repo, registryId: this.d.registryId, imageDigest: id.imageDigest, imageTag: id.imageTag });
-        throw errors.invalidParameterMessage({ message: FAILURE_REASONS[r.code] });
-      }
-      if (!digests.includes(r.digest)) digests.push(r.digest);
+      const digest = await this.requireImage(repo, id);
+      if (!digests.includes(digest)) digests.push(digest);
     }
     return this.d.meta.getImages(repo, digests);
   }
 
-  /** DescribeImages without imageIds: images in digest order after `after`. */
-  async describePage(repo: string, after: string | undefined, limit: number, tagStatus: TagStatus = 'ANY'): Promise<Page<ImageRecord, string>> {
+  /** DescribeImages without imageIds: images in digest order after `after`; only ACTIVE ones unless `imageStatus` says otherwise. */
+  async describePage(repo: string, after: string | undefined, limit: number, tagStatus: TagStatus = 'ANY', imageStatus: ImageStatusFilter = 'ACTIVE'): Promise<Page<ImageRecord, string>> {
     await this.repos.require(repo);
-    const rows = await this.d.meta.listImages(repo, after, limit + 1, tagStatus);
+    const rows = await this.d.meta.listImages(repo, after, limit + 1, tagStatus, imageStatus);
     const items = rows.slice(0, limit);
     return { items, next: rows.length > limit ? items[items.length - 1].digest : undefined };
   }
 
-  /** ListImages: one row per (digest, tag), untagged images as a digest alone. */
-  async listIds(repo: string, after: ImageIdRow | undefined, limit: number, tagStatus: TagStatus = 'ANY'): Promise<Page<ImageIdRow, ImageIdRow>> {
+  /** ListImages: one row per (digest, tag), untagged images as a digest alone; only ACTIVE images unless `imageStatus` says otherwise. */
+  async listIds(repo: string, after: ImageIdRow | undefined, limit: number, tagStatus: TagStatus = 'ANY', imageStatus: ImageStatusFilter = 'ACTIVE'): Promise<Page<ImageIdRow, ImageIdRow>> {
     await this.repos.require(repo);
-    const rows = await this.d.meta.listImageIds(repo, after, limit + 1, tagStatus);
+    const rows = await this.d.meta.listImageIds(repo, after, limit + 1, tagStatus, imageStatus);
     const items = rows.slice(0, limit);
     return { items, next: rows.length > limit ? items[items.length - 1] : undefined };
   }
 
   /**
    * BatchGetImage: the stored manifest of each identifier. With `accepted`, an image whose media type is
-   * not listed fails as ImageNotFound (Wharf never converts manifests). Every image returned counts as
-   * a pull (lastRecordedPullTime), as a /v2/ manifest GET does.
+   * not listed fails as ImageNotFound (Wharf never converts manifests), and so does an archived image
+   * (it cannot be pulled). Every image returned counts as a pull by `principalArn` (lastRecordedPullTime),
+   * as a /v2/ manifest GET does.
    */
-  async batchGet(repo: string, ids: readonly ImageId[], accepted?: readonly string[]): Promise<{ images: GotImage[]; failures: ImageFailure[] }> {
+  async batchGet(repo: string, ids: readonly ImageId[], accepted?: readonly string[], principalArn?: string): Promise<{ images: GotImage[]; failures: ImageFailure[] }> {
     await this.repos.require(repo);
     const images: GotImage[] = [];
     const failures: ImageFailure[] = [];
@@ -130,7 +145,7 @@ export class ImageService {
     for (const id of ids) {
       const r = await this.resolve(repo, id);
       const m = r.ok ? await this.d.meta.getManifest(repo, r.digest) : undefined;
-      if (!r.ok || !m) {
+      if (!r.ok || !m || m.imageStatus) {
         failures.push(failure(id, r.ok ? 'ImageNotFound' : r.code));
         continue;
       }
@@ -143,7 +158,7 @@ export class ImageService {
       seen.add(key);
       images.push({ imageId: { imageDigest: m.digest, ...(id.imageTag !== undefined ? { imageTag: id.imageTag } : {}) }, manifest: m });
     }
-    for (const digest of new Set(images.map((i) => i.manifest.digest))) await this.manifests.recordPull(repo, digest);
+    for (const digest of new Set(images.map((i) => i.manifest.digest))) await this.manifests.recordPull(repo, digest, principalArn);
     return { images, failures };
   }
 
@@ -219,15 +234,21 @@ export class ImageService {
   }
 
   /**
-   * ListImageReferrers: manifests whose subject is `subject`, in digest order after `after`. Wharf has
-   * no archived images, so only an ACTIVE/ANY status filter (or none) matches anything.
+   * ListImageReferrers: manifests whose subject is `subject`, in digest order after `after`, each with
+   * its status; only ACTIVE ones unless `filter.artifactStatus` asks for another status or ANY.
    */
-  async referrers(repo: string, subject: string, filter: ReferrerFilter, after: string | undefined, limit: number): Promise<Page<Referrer, string>> {
+  async referrers(repo: string, subject: string, filter: ReferrerFilter, after: string | undefined, limit: number): Promise<Page<ReferrerWithStatus, string>> {
     if (!tryParseDigest(subject)) throw errors.invalidParameter({ field: 'subjectId.imageDigest', reason: 'Invalid digest' });
     await this.repos.require(repo);
-    if (filter.artifactStatus === 'ARCHIVED' || filter.artifactStatus === 'ACTIVATING') return { items: [] };
+    const wanted = filter.artifactStatus ?? 'ACTIVE';
+    const statuses: ImageStatus[] = wanted === 'ANY' ? ['ACTIVE', 'ARCHIVED', 'ACTIVATING'] : [wanted];
+    const found: ReferrerWithStatus[] = [];
+    for (const status of statuses) {
+      for (const r of await this.d.meta.listReferrers(repo, subject, undefined, status)) found.push({ ...r, status });
+    }
+    found.sort((a, b) => (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0));
     const types = filter.artifactTypes?.length ? new Set(filter.artifactTypes) : undefined;
-    const all = (await this.manifests.referrers(repo, subject))
+    const all = found
       .filter((r) => !types || (r.artifactType !== undefined && types.has(r.artifactType)))
       .filter((r) => after === undefined || r.digest > after);
     const items = all.slice(0, limit);

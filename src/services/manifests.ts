@@ -76,10 +76,12 @@ export class ManifestService {
   /**
    * The manifest for `ref`. By tag, a client whose Accept list names manifest types but not the stored
    * one gets MANIFEST_UNKNOWN (Wharf does not convert formats); by digest, the stored bytes always.
+   * An archived image (or one still being restored) is MANIFEST_UNKNOWN, as ECR answers 404 for it.
    */
   async get(repo: string, ref: string, accept?: readonly string[]): Promise<ManifestRecord> {
     const r = parseReference(ref);
     const m = r.kind === 'tag' ? await this.d.meta.getManifestByTag(repo, r.tag) : await this.d.meta.getManifest(repo, r.digest);
+    if (m?.imageStatus) throw errors.manifestUnknown();
     if (!m) {
       await this.repos.require(repo);
       throw errors.manifestUnknown();
@@ -90,9 +92,12 @@ export class ManifestService {
     return m;
   }
 
-  /** Records that `digest` was pulled (drives lastRecordedPullTime). */
-  async recordPull(repo: string, digest: string): Promise<void> {
-    await this.d.meta.recordPull(repo, digest, this.d.clock.now(), PULL_RECORD_INTERVAL_MS);
+  /**
+   * Records that `principalArn` pulled `digest` (drives lastRecordedPullTime), unless that principal is
+   * on the pull-time update exclusion list.
+   */
+  async recordPull(repo: string, digest: string, principalArn?: string): Promise<void> {
+    await this.d.meta.recordPull(repo, digest, this.d.clock.now(), PULL_RECORD_INTERVAL_MS, principalArn);
   }
 
   /** By tag: removes the tag only. By digest: removes the manifest and every tag pointing to it. */
@@ -111,10 +116,11 @@ export class ManifestService {
     return { tags: tags.slice(0, limit), more: tags.length > limit };
   }
 
+  /** The OCI referrers of `subject`: pullable (ACTIVE) manifests only. */
   async referrers(repo: string, subject: string, artifactType?: string): Promise<Referrer[]> {
     parseDigest(subject);
     await this.repos.require(repo);
-    return this.d.meta.listReferrers(repo, subject, artifactType);
+    return this.d.meta.listReferrers(repo, subject, artifactType, 'ACTIVE');
   }
 }
 

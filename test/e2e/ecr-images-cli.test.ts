@@ -44,7 +44,8 @@ describe('ECR image API through the aws CLI and boto3', () => {
     assert.deepEqual(d.json.imageDetails.map((x: any) => x.imageDigest), images.map((i) => i.descriptor.digest).sort());
     const untagged = d.json.imageDetails.find((x: any) => x.imageDigest === images[0].descriptor.digest);
     assert.equal('imageTags' in untagged, false, 'imageTags is omitted on the wire for an untagged image');
-    assert.deepEqual(Object.keys(untagged).sort(), ['artifactMediaType', 'imageDigest', 'imageManifestMediaType', 'imagePushedAt', 'imageSizeInBytes', 'registryId', 'repositoryName']);
+    assert.deepEqual(Object.keys(untagged).sort(), ['artifactMediaType', 'imageDigest', 'imageManifestMediaType', 'imagePushedAt', 'imageSizeInBytes', 'imageStatus', 'registryId', 'repositoryName']);
+    assert.equal(untagged.imageStatus, 'ACTIVE');
     const two = d.json.imageDetails.find((x: any) => x.imageDigest === images[2].descriptor.digest);
     assert.deepEqual(two.imageTags, ['t2', 'u2']);
     assert.equal(two.registryId, ACCOUNT);

@@ -21,11 +21,15 @@ const READ_CHUNK = 1024 * 1024;
 /** A running hash over an upload's bytes so far; lost on restart and rebuilt from the file. */
 interface HashState { hash: Hash; size: number }
 
-export async function openFsBlobStore(root: string): Promise<BlobStore> {
+/**
+ * Opens (creating) the tree under `root` and empties tmp/, unless `keepTmp`: then another process
+ * (a running server, while an admin command opens the same directory) may be writing there.
+ */
+export async function openFsBlobStore(root: string, opts: { keepTmp?: boolean } = {}): Promise<BlobStore> {
   const store = new FsBlobStore(root);
   await mkdir(join(root, 'blobs'), { recursive: true });
   await mkdir(join(root, 'uploads'), { recursive: true });
-  await rm(join(root, 'tmp'), { recursive: true, force: true });
+  if (!opts.keepTmp) await rm(join(root, 'tmp'), { recursive: true, force: true });
   await mkdir(join(root, 'tmp'), { recursive: true });
   return store;
 }

@@ -1,13 +1,18 @@
 // MetadataStore on SQLite (better-sqlite3, WAL): the embedded default. better-sqlite3 is synchronous,
 // so each port method runs to completion inside one transaction without yielding to the event loop.
 import Database from 'better-sqlite3';
+import type { LifecycleAction } from '../../domain/lifecycle/types.ts';
 import { DEFAULT_SETTINGS, type RepositorySettings } from '../../domain/repository.ts';
 import type {
-  ImageIdRow, ImageRecord, ManifestRecord, MetadataStore, NewManifest, PutManifestResult, Referrer, Repository, TagDecision,
-  TagStatus, UploadSession,
+  ImageIdRow, ImageRecord, ImageStatus, ImageStatusFilter, ManifestRecord, MetadataStore, NewManifest, PutManifestResult, Referrer, Repository, TagDecision,
+  TagStatus, UploadSession, BlobCursor, BlobReservation,
 } from '../../ports/metadata-store.ts';
 import type { IdentityStore } from '../../ports/identity-store.ts';
+import { systemClock, type Clock } from '../../ports/clock.ts';
+import { sqliteArchive, type SqliteArchive } from './archive.ts';
+import { sqliteBlobGc, type SqliteBlobGc } from './blob-gc.ts';
 import { sqliteIdentityStore } from './identity.ts';
+import { sqliteLifecycle, type SqliteLifecycle } from './lifecycle.ts';
 import { MIGRATIONS } from './migrations.ts';
 
 type Row = Record<string, any>;
@@ -17,6 +22,8 @@ export interface SqliteOptions {
   path: string;
   /** PRAGMA synchronous: FULL makes every commit durable across power loss (default), NORMAL only across process crashes. */
   synchronous?: 'FULL' | 'NORMAL';
+  /** Time the store records on its own: when a deleted manifest releases its blobs (default: system clock). */
+  clock?: Clock;
 }
 
 export function openSqliteMetadataStore(opts: SqliteOptions): MetadataStore {
@@ -30,6 +37,8 @@ export function openSqlite(opts: SqliteOptions): { meta: MetadataStore; identity
   db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  const clock = opts.clock ?? systemClock;
+  db.function('wharf_now_ms', () => clock.now().getTime()); // used by the trigger of migration 6
   migrate(db);
   return { meta: new SqliteMetadataStore(db), identity: sqliteIdentityStore(db) };
 }
@@ -64,10 +73,14 @@ function toImage(r: Row): ImageRecord {
     ...(r.config_media_type ? { configMediaType: r.config_media_type } : {}),
     ...(r.subject ? { subject: r.subject } : {}),
     tags: r.tags ? (r.tags as string).split('\n').sort() : [],
+    imageStatus: r.image_status,
+    ...(r.last_archived_at ? { lastArchivedAt: new Date(r.last_archived_at) } : {}),
+    ...(r.last_activated_at ? { lastActivatedAt: new Date(r.last_activated_at) } : {}),
   };
 }
 
 const IMAGE_SELECT = `SELECT m.digest, m.media_type, m.image_size, m.pushed_at, m.last_pulled_at, m.artifact_type, m.config_media_type, m.subject,
+  m.image_status, m.last_archived_at, m.last_activated_at,
   (SELECT group_concat(t.name, char(10)) FROM tags t WHERE t.repository_id = m.repository_id AND t.digest = m.digest) AS tags
   FROM manifests m`;
 
@@ -77,10 +90,14 @@ const TAG_STATUS_SQL: Record<TagStatus, string> = {
   UNTAGGED: 'AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.repository_id = m.repository_id AND t.digest = m.digest)',
 };
 
+/** `@status` binds an ImageStatusFilter: 'ANY', or the one status to keep. */
+const IMAGE_STATUS_SQL = `AND (@status = 'ANY' OR m.image_status = @status)`;
+
 function toManifest(repo: string, r: Row): ManifestRecord {
   return {
     repo, digest: r.digest, mediaType: r.media_type, size: r.size, bytes: r.bytes,
     artifactType: r.artifact_type ?? undefined, subject: r.subject ?? undefined, pushedAt: new Date(r.pushed_at),
+    ...(r.image_status !== 'ACTIVE' ? { imageStatus: r.image_status as Exclude<ImageStatus, 'ACTIVE'> } : {}),
   };
 }
 
@@ -105,23 +122,22 @@ class SqliteMetadataStore implements MetadataStore {
       resTagDel: p('DELETE FROM repository_tags WHERE repository_id = ? AND key = ?'),
       resTagCount: p('SELECT count(*) FROM repository_tags WHERE repository_id = ?').pluck(),
       imagesAfter: Object.fromEntries((['ANY', 'TAGGED', 'UNTAGGED'] as TagStatus[]).map((st) => [st,
-        p(`${IMAGE_SELECT} WHERE m.repository_id = ? AND m.digest > ? ${TAG_STATUS_SQL[st]} ORDER BY m.digest LIMIT ?`)])) as Record<TagStatus, Database.Statement>,
+        p(`${IMAGE_SELECT} WHERE m.repository_id = @id AND m.digest > @after ${TAG_STATUS_SQL[st]} ${IMAGE_STATUS_SQL} ORDER BY m.digest LIMIT @limit`)])) as Record<TagStatus, Database.Statement>,
       imageGet: p(`${IMAGE_SELECT} WHERE m.repository_id = ? AND m.digest = ?`),
       imageIds: Object.fromEntries((['ANY', 'TAGGED', 'UNTAGGED'] as TagStatus[]).map((st) => [st,
         p(`SELECT digest, tag FROM (
              SELECT m.digest AS digest, t.name AS tag FROM manifests m LEFT JOIN tags t ON t.repository_id = m.repository_id AND t.digest = m.digest
-             WHERE m.repository_id = @id ${st === 'TAGGED' ? 'AND t.name IS NOT NULL' : st === 'UNTAGGED' ? 'AND t.name IS NULL' : ''})
+             WHERE m.repository_id = @id ${st === 'TAGGED' ? 'AND t.name IS NOT NULL' : st === 'UNTAGGED' ? 'AND t.name IS NULL' : ''} ${IMAGE_STATUS_SQL})
            WHERE (digest > @after OR (digest = @after AND coalesce(tag, '') > @tag)) ORDER BY digest, coalesce(tag, '') LIMIT @limit`)])) as Record<TagStatus, Database.Statement>,
       // (named parameters: better-sqlite3 does not bind numbered ?NNN ones positionally)
       pullSet: p(`UPDATE manifests SET last_pulled_at = @at WHERE repository_id = (SELECT id FROM repositories WHERE name = @repo) AND digest = @digest
-                  AND (last_pulled_at IS NULL OR last_pulled_at < @before)`),
+                  AND (last_pulled_at IS NULL OR last_pulled_at < @before)
+                  AND NOT EXISTS (SELECT 1 FROM pull_time_exclusions WHERE principal_arn = @principal)`),
       settingGet: p('SELECT value FROM registry_settings WHERE name = ?').pluck(),
       settingPut: p('INSERT INTO registry_settings (name, value) VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value'),
       settingDel: p('DELETE FROM registry_settings WHERE name = ?'),
       repoList: p('SELECT name FROM repositories WHERE name > ? ORDER BY name LIMIT ?').pluck(),
       repoDelete: p('DELETE FROM repositories WHERE name = ?'),
-      blobInsert: p('INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT (digest) DO NOTHING'),
-      linkInsert: p('INSERT INTO repository_blobs (repository_id, digest, linked_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
       linkGet: p(`SELECT b.digest, b.size FROM repository_blobs l JOIN blobs b ON b.digest = l.digest
                   WHERE l.repository_id = (SELECT id FROM repositories WHERE name = ?) AND l.digest = ?`),
       linkExists: p('SELECT 1 FROM repository_blobs WHERE repository_id = ? AND digest = ?').pluck(),
@@ -131,12 +147,14 @@ class SqliteMetadataStore implements MetadataStore {
       uploadDelete: p('DELETE FROM uploads WHERE id = ?'),
       uploadsBefore: p('SELECT u.id, r.name AS repo, u.started_at FROM uploads u JOIN repositories r ON r.id = u.repository_id WHERE u.started_at < ?'),
       manifestExists: p('SELECT 1 FROM manifests WHERE repository_id = ? AND digest = ?').pluck(),
+      manifestStatus: p('SELECT image_status FROM manifests WHERE repository_id = ? AND digest = ?').pluck(),
+      manifestRestore: p(`UPDATE manifests SET image_status = 'ACTIVE', last_activated_at = ? WHERE repository_id = ? AND digest = ?`),
       manifestInsert: p(`INSERT INTO manifests (repository_id, digest, media_type, size, bytes, artifact_type, subject, annotations, pushed_at,
                          image_size, config_media_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       refInsert: p('INSERT INTO manifest_references (repository_id, manifest_digest, kind, digest) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
-      manifestGet: p(`SELECT m.digest, m.media_type, m.size, m.bytes, m.artifact_type, m.subject, m.pushed_at FROM manifests m
+      manifestGet: p(`SELECT m.digest, m.media_type, m.size, m.bytes, m.artifact_type, m.subject, m.pushed_at, m.image_status FROM manifests m
                       WHERE m.repository_id = (SELECT id FROM repositories WHERE name = ?) AND m.digest = ?`),
-      manifestByTag: p(`SELECT m.digest, m.media_type, m.size, m.bytes, m.artifact_type, m.subject, m.pushed_at
+      manifestByTag: p(`SELECT m.digest, m.media_type, m.size, m.bytes, m.artifact_type, m.subject, m.pushed_at, m.image_status
                         FROM tags t JOIN manifests m ON m.repository_id = t.repository_id AND m.digest = t.digest
                         WHERE t.repository_id = (SELECT id FROM repositories WHERE name = ?) AND t.name = ?`),
       manifestDelete: p('DELETE FROM manifests WHERE repository_id = (SELECT id FROM repositories WHERE name = ?) AND digest = ?'),
@@ -145,8 +163,8 @@ class SqliteMetadataStore implements MetadataStore {
                     ON CONFLICT (repository_id, name) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at`),
       tagDelete: p('DELETE FROM tags WHERE repository_id = (SELECT id FROM repositories WHERE name = ?) AND name = ?'),
       tagList: p('SELECT name FROM tags WHERE repository_id = ? AND name > ? ORDER BY name LIMIT ?').pluck(),
-      referrers: p(`SELECT digest, media_type, size, artifact_type, annotations FROM manifests
-                    WHERE repository_id = (SELECT id FROM repositories WHERE name = ?) AND subject = ? ORDER BY digest`),
+      referrers: p(`SELECT digest, media_type, size, artifact_type, annotations FROM manifests m
+                    WHERE repository_id = (SELECT id FROM repositories WHERE name = @repo) AND subject = @subject ${IMAGE_STATUS_SQL} ORDER BY digest`),
       // BatchDeleteImage: is the image a child of some index in the repository; its tags; delete by id.
       refByManifest: p(`SELECT 1 FROM manifest_references WHERE repository_id = ? AND kind = 'manifest' AND digest = ? LIMIT 1`).pluck(),
       tagsOf: p('SELECT name FROM tags WHERE repository_id = ? AND digest = ? ORDER BY name').pluck(),
@@ -219,10 +237,10 @@ class SqliteMetadataStore implements MetadataStore {
     }
   }
 
-  async listImages(repo: string, after: string | undefined, limit: number, tagStatus: TagStatus = 'ANY'): Promise<ImageRecord[]> {
+  async listImages(repo: string, after: string | undefined, limit: number, tagStatus: TagStatus = 'ANY', imageStatus: ImageStatusFilter = 'ANY'): Promise<ImageRecord[]> {
     const id = this.s.repoId.get(repo);
     if (id === undefined) return [];
-    return (this.s.imagesAfter[tagStatus].all(id, after ?? '', limit) as Row[]).map(toImage);
+    return (this.s.imagesAfter[tagStatus].all({ id, after: after ?? '', limit, status: imageStatus }) as Row[]).map(toImage);
   }
 
   async getImages(repo: string, digests: readonly string[]): Promise<ImageRecord[]> {
@@ -231,10 +249,10 @@ class SqliteMetadataStore implements MetadataStore {
     return digests.map((d) => this.s.imageGet.get(id, d) as Row | undefined).filter((r): r is Row => !!r).map(toImage);
   }
 
-  async listImageIds(repo: string, after: ImageIdRow | undefined, limit: number, tagStatus: TagStatus = 'ANY'): Promise<ImageIdRow[]> {
+  async listImageIds(repo: string, after: ImageIdRow | undefined, limit: number, tagStatus: TagStatus = 'ANY', imageStatus: ImageStatusFilter = 'ANY'): Promise<ImageIdRow[]> {
     const id = this.s.repoId.get(repo);
     if (id === undefined) return [];
-    const rows = this.s.imageIds[tagStatus].all({ id, after: after?.digest ?? '', tag: after?.tag ?? '', limit }) as Row[];
+    const rows = this.s.imageIds[tagStatus].all({ id, after: after?.digest ?? '', tag: after?.tag ?? '', limit, status: imageStatus }) as Row[];
     // The first row of an untagged digest has tag '' in the cursor, so `after` excludes it exactly once.
     return rows.map((r) => (r.tag ? { digest: r.digest, tag: r.tag } : { digest: r.digest }));
   }
@@ -244,8 +262,8 @@ class SqliteMetadataStore implements MetadataStore {
     return id === undefined ? undefined : (this.s.tagGet.get(id, tag) as string | undefined);
   }
 
-  async recordPull(repo: string, digest: string, at: Date, minIntervalMs: number): Promise<void> {
-    this.s.pullSet.run({ repo, digest, at: ms(at), before: ms(at) - minIntervalMs });
+  async recordPull(repo: string, digest: string, at: Date, minIntervalMs: number, principalArn?: string): Promise<void> {
+    this.s.pullSet.run({ repo, digest, at: ms(at), before: ms(at) - minIntervalMs, principal: principalArn ?? null });
   }
 
   async getSetting(name: string): Promise<string | undefined> {
@@ -271,13 +289,7 @@ class SqliteMetadataStore implements MetadataStore {
   }
 
   async linkBlob(repo: string, digest: string, size: number, at: Date): Promise<boolean> {
-    return this.db.transaction(() => {
-      const id = this.s.repoId.get(repo);
-      if (id === undefined) return false;
-      this.s.blobInsert.run(digest, size, ms(at));
-      this.s.linkInsert.run(id, digest, ms(at));
-      return true;
-    }).immediate();
+    return this.gc.linkBlob(repo, digest, size, at);
   }
 
   async getLinkedBlob(repo: string, digest: string): Promise<{ digest: string; size: number } | undefined> {
@@ -316,9 +328,13 @@ class SqliteMetadataStore implements MetadataStore {
       if (!row) return { ok: false, reason: 'repository' };
       const id = this.s.repoId.get(repo);
       for (const d of m.blobDigests) if (!this.s.linkExists.get(id, d)) return { ok: false, reason: 'missing', digest: d };
-      for (const d of m.childDigests) if (!this.s.manifestExists.get(id, d)) return { ok: false, reason: 'missing', digest: d };
+      // An archived child cannot be pulled, so an index naming one is refused as if the child were absent.
+      for (const d of m.childDigests) if (this.s.manifestStatus.get(id, d) !== 'ACTIVE') return { ok: false, reason: 'missing', digest: d };
       let created = false;
-      if (!this.s.manifestExists.get(id, m.digest)) {
+      const status = this.s.manifestStatus.get(id, m.digest) as ImageStatus | undefined;
+      // Pushing an archived image again restores it at once (ECR does the same).
+      if (status !== undefined && status !== 'ACTIVE') this.s.manifestRestore.run(ms(at), id, m.digest);
+      if (status === undefined) {
         this.s.manifestInsert.run(id, m.digest, m.mediaType, m.size, m.bytes, m.artifactType ?? null, m.subject ?? null,
           m.annotations ? JSON.stringify(m.annotations) : null, ms(at), m.imageSize ?? 0, m.configMediaType ?? null);
         for (const d of m.blobDigests) this.s.refInsert.run(id, m.digest, 'blob', d);
@@ -358,8 +374,8 @@ class SqliteMetadataStore implements MetadataStore {
     return this.s.tagList.all(id, after ?? '', limit) as string[];
   }
 
-  async listReferrers(repo: string, subject: string, artifactType?: string): Promise<Referrer[]> {
-    const rows = this.s.referrers.all(repo, subject) as Row[];
+  async listReferrers(repo: string, subject: string, artifactType?: string, imageStatus: ImageStatusFilter = 'ANY'): Promise<Referrer[]> {
+    const rows = this.s.referrers.all({ repo, subject, status: imageStatus }) as Row[];
     return rows
       .filter((r) => artifactType === undefined || r.artifact_type === artifactType)
       .map((r) => ({
@@ -394,6 +410,43 @@ class SqliteMetadataStore implements MetadataStore {
       return { digest: current, imageDeleted };
     }).immediate();
   }
+
+  // --- lifecycle policies: SQL in lifecycle.ts ---
+  private lcStatements?: SqliteLifecycle;
+  private get lc(): SqliteLifecycle { return (this.lcStatements ??= sqliteLifecycle(this.db)); }
+  async getLifecyclePolicy(repo: string) { return this.lc.getLifecyclePolicy(repo); }
+  async putLifecyclePolicy(repo: string, text: string | undefined) { return this.lc.putLifecyclePolicy(repo, text); }
+  async setLifecycleEvaluatedAt(repo: string, at: Date) { return this.lc.setLifecycleEvaluatedAt(repo, at); }
+  async listLifecyclePolicies(after: string | undefined, limit: number) { return this.lc.listLifecyclePolicies(after, limit); }
+  async listLifecycleImages(repo: string, after: string | undefined, limit: number) { return this.lc.listLifecycleImages(repo, after, limit); }
+  async startLifecyclePreview(repo: string, text: string, at: Date, staleBefore: Date) { return this.lc.startLifecyclePreview(repo, text, at, staleBefore); }
+  async finishLifecyclePreview(repo: string, startedAt: Date, status: 'COMPLETE' | 'FAILED', results?: readonly LifecycleAction[]) {
+    return this.lc.finishLifecyclePreview(repo, startedAt, status, results);
+  }
+  async getLifecyclePreview(repo: string) { return this.lc.getLifecyclePreview(repo); }
+
+  // --- archive storage class and pull-time update exclusions: SQL in archive.ts ---
+  private archiveStatements?: SqliteArchive;
+  private get archive(): SqliteArchive { return (this.archiveStatements ??= sqliteArchive(this.db)); }
+  async changeImageStatus(repo: string, digest: string, from: readonly ImageStatus[], to: ImageStatus, at: Date) {
+    return this.archive.changeImageStatus(repo, digest, from, to, at);
+  }
+  async addPullTimeExclusion(principalArn: string, at: Date, max: number) { return this.archive.addPullTimeExclusion(principalArn, at, max); }
+  async removePullTimeExclusion(principalArn: string) { return this.archive.removePullTimeExclusion(principalArn); }
+  async listPullTimeExclusions(after: string | undefined, limit: number) { return this.archive.listPullTimeExclusions(after, limit); }
+
+  // --- garbage collection: SQL in blob-gc.ts ---
+  private gcStatements?: SqliteBlobGc;
+  private get gc(): SqliteBlobGc { return (this.gcStatements ??= sqliteBlobGc(this.db)); }
+  async reserveBlob(digest: string, size: number, at: Date) { return this.gc.reserveBlob(digest, size, at); }
+  async linkReservedBlob(repo: string, r: BlobReservation, size: number, at: Date) { return this.gc.linkReservedBlob(repo, r, size, at); }
+  async mountBlob(repo: string, from: string, digest: string, at: Date) { return this.gc.mountBlob(repo, from, digest, at); }
+  async listUnreferencedBlobs(cutoff: Date, after: BlobCursor | undefined, limit: number) { return this.gc.listUnreferencedBlobs(cutoff, after, limit); }
+  async markBlobsForDeletion(digests: readonly string[], cutoff: Date, at: Date, owner: string) {
+    return this.gc.markBlobsForDeletion(digests, cutoff, at, owner);
+  }
+  async listMarkedBlobs(limit: number) { return this.gc.listMarkedBlobs(limit); }
+  async forgetMarkedBlobs(digests: readonly string[]) { return this.gc.forgetMarkedBlobs(digests); }
 
   async close(): Promise<void> {
     this.db.close();

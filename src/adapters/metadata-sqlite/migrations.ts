@@ -115,4 +115,18 @@ export const MIGRATIONS: readonly string[] = [
     started_at    INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 6: garbage collection safety (docs/lifecycle.md "Garbage collection"): a blob row's incarnation
+  // (new random value whenever the row is created), the collector's deletion mark, and a trigger that
+  // restarts a blob's grace period whenever a manifest naming it is deleted (any path, cascades too).
+  // wharf_now_ms() is registered by the adapter on every connection (the store's clock).
+  `
+  ALTER TABLE blobs ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE blobs ADD COLUMN marked_at INTEGER;
+  ALTER TABLE blobs ADD COLUMN marked_by TEXT;
+  CREATE INDEX blobs_marked ON blobs(marked_at) WHERE marked_at IS NOT NULL;
+  CREATE TRIGGER manifest_references_released AFTER DELETE ON manifest_references
+  BEGIN
+    UPDATE blobs SET touched_at = max(touched_at, wharf_now_ms()) WHERE digest = old.digest;
+  END;
+  `,
 ];

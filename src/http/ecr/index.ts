@@ -18,6 +18,21 @@ import { renderAwsError, toWire } from './wire.ts';
 const MAX_BODY = 32 * 1024 * 1024;
 const JSON_11 = 'application/x-amz-json-1.1';
 
+/** The model's repository-name grammar (also the OCI one, so both planes accept the same names). */
+const ECR_NAME_PATTERN = String(ECR_MODEL.shapes.RepositoryName.pattern);
+const ECR_NAME = new RegExp(`^(?:${ECR_NAME_PATTERN})$`);
+
+/**
+ * ECR answers a repositoryName of valid length that breaks its grammar with InvalidParameterException
+ * (`Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy regular expression …'`),
+ * before the generic model checks (which answer lengths with ValidationException).
+ */
+function checkRepositoryName(input: unknown): void {
+  const name = (input as { repositoryName?: unknown } | null)?.repositoryName;
+  if (typeof name !== 'string' || name.length < 2 || name.length > 256 || ECR_NAME.test(name)) return;
+  throw errors.invalidParameter({ field: 'repositoryName', reason: `must satisfy regular expression '${ECR_NAME_PATTERN}'` });
+}
+
 export async function handleEcr(s: Services, config: Config, req: FastifyRequest, reply: FastifyReply, table: OperationTable = operations): Promise<void> {
   const requestId = randomUUID();
   reply.header('x-amzn-requestid', requestId);
@@ -42,6 +57,7 @@ export async function handleEcr(s: Services, config: Config, req: FastifyRequest
         throw errors.serialization({ reason: 'Start of structure or map found where not expected, or the body is not valid JSON.' });
       }
     }
+    checkRepositoryName(input);
     if (model.input) validateInput(ECR_MODEL, model.input.shape, input);
     const op = table[name!];
     if (!op) throw errors.notImplemented({ operation: name! });

@@ -65,7 +65,7 @@ export async function handleOci(s: Services, config: Config, req: FastifyRequest
       return;
     case 'catalog': return catalog(s, req, reply);
     case 'tags': return tags(s, req, reply, route.name);
-    case 'manifest': return manifest(s, req, reply, route.name, route.ref);
+    case 'manifest': return manifest(s, req, reply, route.name, route.ref, principal);
     case 'uploads': return startUpload(s, req, reply, route.name);
     case 'upload': return upload(s, req, reply, route.name, route.id);
     case 'blob': return blob(s, req, reply, route.name, route.digest);

@@ -2,6 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../../domain/errors.ts';
 import { MT } from '../../domain/media-types.ts';
+import type { Principal } from '../../services/identity.ts';
 import type { Services } from '../services.ts';
 import { UNPAGED, pageOf, queryOf, readSmallBody } from './request.ts';
 
@@ -11,7 +12,7 @@ function acceptList(req: FastifyRequest): string[] {
   return (Array.isArray(raw) ? raw : [raw]).flatMap((h) => h.split(',')).map((s) => s.split(';')[0].trim()).filter(Boolean);
 }
 
-export async function manifest(s: Services, req: FastifyRequest, reply: FastifyReply, name: string, ref: string): Promise<void> {
+export async function manifest(s: Services, req: FastifyRequest, reply: FastifyReply, name: string, ref: string, principal?: Principal): Promise<void> {
   switch (req.method) {
     case 'PUT': {
       const bytes = await readSmallBody(req.raw, s.manifests.maxBytes, () => errors.manifestTooLarge({ limit: s.manifests.maxBytes }));
@@ -37,7 +38,7 @@ export async function manifest(s: Services, req: FastifyRequest, reply: FastifyR
         return;
       }
       reply.send(m.bytes);
-      await s.manifests.recordPull(name, m.digest);
+      await s.manifests.recordPull(name, m.digest, principal?.arn);
     }
   }
 }

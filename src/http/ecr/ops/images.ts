@@ -14,6 +14,7 @@ function imageDetail(ctx: EcrContext, repo: string, i: ImageRecord): Record<stri
     imageTags: i.tags.length > 0 ? i.tags : undefined,
     imageSizeInBytes: i.size, imagePushedAt: i.pushedAt, imageManifestMediaType: i.mediaType,
     artifactMediaType: i.configMediaType, lastRecordedPullTime: i.lastPulledAt, subjectManifestDigest: i.subject,
+    imageStatus: i.imageStatus, lastArchivedAt: i.lastArchivedAt, lastActivatedAt: i.lastActivatedAt,
   };
 }
 
@@ -51,7 +52,7 @@ export const imageOperations: OperationTable = {
         return { imageDetails: images.map((i) => imageDetail(ctx, repo, i)) };
       }
       const after = cursor<string>(input.nextToken, isString);
-      const page = await ctx.services.images.describePage(repo, after, input.maxResults ?? 100, input.filter?.tagStatus);
+      const page = await ctx.services.images.describePage(repo, after, input.maxResults ?? 100, input.filter?.tagStatus, input.filter?.imageStatus);
       return {
         imageDetails: page.items.map((i) => imageDetail(ctx, repo, i)),
         nextToken: page.next !== undefined ? encodeToken(page.next) : undefined,
@@ -63,7 +64,7 @@ export const imageOperations: OperationTable = {
     async handler(ctx, input) {
       checkRegistry(ctx, input);
       const after = cursor<ImageIdRow>(input.nextToken, isRow);
-      const page = await ctx.services.images.listIds(input.repositoryName, after, input.maxResults ?? 100, input.filter?.tagStatus);
+      const page = await ctx.services.images.listIds(input.repositoryName, after, input.maxResults ?? 100, input.filter?.tagStatus, input.filter?.imageStatus);
       return {
         imageIds: page.items.map((r) => ({ imageDigest: r.digest, imageTag: r.tag })),
         nextToken: page.next !== undefined ? encodeToken(page.next) : undefined,
@@ -75,7 +76,7 @@ export const imageOperations: OperationTable = {
     async handler(ctx, input) {
       checkRegistry(ctx, input);
       const repo: string = input.repositoryName;
-      const r = await ctx.services.images.batchGet(repo, imageIds(input), input.acceptedMediaTypes);
+      const r = await ctx.services.images.batchGet(repo, imageIds(input), input.acceptedMediaTypes, ctx.principal.arn);
       return {
         images: r.images.map((g) => ({
           registryId: ctx.config.accountId, repositoryName: repo, imageId: g.imageId,
@@ -120,7 +121,7 @@ export const imageOperations: OperationTable = {
       return {
         referrers: page.items.map((r) => ({
           digest: r.digest, mediaType: r.mediaType, artifactType: r.artifactType, size: r.size,
-          annotations: r.annotations, artifactStatus: 'ACTIVE',
+          annotations: r.annotations, artifactStatus: r.status,
         })),
         nextToken: page.next !== undefined ? encodeToken(page.next) : undefined,
       };

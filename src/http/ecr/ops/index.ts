@@ -8,6 +8,9 @@ import { layerOperations } from './layers.ts';
 import { repositorySettingsOperations } from './repository-settings.ts';
 import { policyOperations } from './policies.ts';
 import { registryOperations } from './registry.ts';
+import { lifecycleOperations } from './lifecycle.ts';
+import { archiveOperations } from './archive.ts';
+import { pullExclusionOperations } from './pull-exclusions.ts';
 
 export const operations: OperationTable = {
   ...authOperations,
@@ -17,4 +20,7 @@ export const operations: OperationTable = {
   ...repositorySettingsOperations,
   ...policyOperations,
   ...registryOperations,
+  ...lifecycleOperations,
+  ...archiveOperations,
+  ...pullExclusionOperations,
 };

@@ -49,14 +49,19 @@ export const repositoryOperations: OperationTable = {
   DescribeRepositories: {
     resource: () => undefined,
     async handler(ctx, input) {
-      checkRegistry(ctx, input);
       checkExclusive(input.repositoryNames, input, 'repositoryNames');
       if (input.repositoryNames) {
+        checkRegistry(ctx, { registryId: input.registryId, repositoryName: input.repositoryNames[0] });
         const repos = [];
         for (const n of input.repositoryNames as string[]) repos.push(await ctx.services.repositories.require(n));
         return { repositories: repos.map((r) => repositoryShape(ctx.config, r)) };
       }
-      const page = await ctx.services.repositories.listRecords(decodeToken<string>(input.nextToken), input.maxResults ?? 100);
+      const after = decodeToken<unknown>(input.nextToken);
+      // Wharf holds one registry: listing another one shows nothing (naming repositories in it is RepositoryNotFound).
+      if (input.registryId !== undefined && input.registryId !== ctx.config.accountId) return { repositories: [] };
+      // A token of another operation (e.g. ListImages' {digest, tag}) is no repository-name cursor.
+      if (after !== undefined && typeof after !== 'string') throw errors.invalidParameter({ field: 'nextToken', reason: 'Invalid NextToken' });
+      const page = await ctx.services.repositories.listRecords(after, input.maxResults ?? 100);
       return {
         repositories: page.repos.map((r) => repositoryShape(ctx.config, r)),
         nextToken: page.more ? encodeToken(page.repos[page.repos.length - 1].name) : undefined,
