@@ -156,7 +156,7 @@ test('collection in a loop never takes a blob from an image reported pushed and 
     t.diagnostic(JSON.stringify({ ...stats, kept: kept.length, serverRuns: finished.length, serverBlobs }));
     assert.deepEqual(violations, []);
     assert.doesNotMatch(w.output(), /background job failed|unhandled error/);
-    assert.ok(stats.pushed > 50 && stats.dropped > 10, `enough traffic: ${JSON.stringify(stats)}`);
+    assert.ok(stats.pushed > 30 && stats.dropped > 10, `enough traffic: ${JSON.stringify(stats)}`);
     assert.ok(finished.length >= 5 && stats.cliRuns >= 3, `collections ran in the server (${finished.length}) and from the CLI (${stats.cliRuns})`);
     assert.ok(serverBlobs + stats.cliBlobs > 20, 'the collections removed blobs of dropped images');
     assert.ok(stats.manifestRetries + stats.blob503 > 0, 'collections raced with pushes (else this test proves little)');
