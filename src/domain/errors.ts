@@ -173,6 +173,8 @@ export const errors = {
   // --- garbage collection ---
   blobBeingCollected: define<{ digest: string }>({ id: 'BlobBeingCollected', status: 503, oci: 'UNAVAILABLE', ecr: 'ServerException',
     message: (p) => `blob ${p.digest} is being garbage-collected; push it again` }),
+  imageReferencedByIndex: define<{ digest: string }>({ id: 'ImageReferencedByIndex', status: 409, oci: 'DENIED', ecr: 'InvalidParameterException',
+    message: (p) => `The image ${p.digest} is referenced by an index (manifest list) in this repository; delete the index first` }),
   internal: define<void>({ id: 'Internal', status: 500, oci: 'INTERNAL_ERROR', ecr: 'ServerException',
     message: () => 'internal server error' }),
 };

@@ -100,11 +100,16 @@ export class ManifestService {
     await this.d.meta.recordPull(repo, digest, this.d.clock.now(), PULL_RECORD_INTERVAL_MS, principalArn);
   }
 
-  /** By tag: removes the tag only. By digest: removes the manifest and every tag pointing to it. */
+  /**
+   * DELETE on /v2/, with BatchDeleteImage's rules (ECR): by tag, removes that tag, and the image with it
+   * when it was the last tag and no index refers to it; by digest, removes the image and all its tags,
+   * unless an index in the repository references it (then refused, nothing deleted).
+   */
   async delete(repo: string, ref: string): Promise<void> {
     const r = parseReference(ref);
-    const ok = r.kind === 'tag' ? await this.d.meta.deleteTag(repo, r.tag) : await this.d.meta.deleteManifest(repo, r.digest);
-    if (!ok) {
+    const res = r.kind === 'tag' ? await this.d.meta.untagImage(repo, r.tag) : await this.d.meta.deleteImage(repo, r.digest);
+    if (res === 'referenced') throw errors.imageReferencedByIndex({ digest: (r as { digest: string }).digest });
+    if (res === undefined || res === 'mismatch') {
       await this.repos.require(repo);
       throw errors.manifestUnknown();
     }
