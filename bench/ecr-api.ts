@@ -40,13 +40,13 @@ async function main(): Promise<void> {
     await api('CreateRepository', { repositoryName: REPO });
     const token = (await api('GetAuthorizationToken', {})).authorizationData[0].authorizationToken;
     const auth = { authorization: `Basic ${token}` };
-    const put = async (path: string, body: Buffer | string, headers: Record<string, string>) => {
-      const res = await fetch(`${url}${path}`, { method: headers.method ?? 'PUT', headers: { ...auth, ...headers }, body });
+    const put = async (method: string, path: string, body: Buffer | string, headers: Record<string, string>) => {
+      const res = await fetch(`${url}${path}`, { method, headers: { ...auth, ...headers }, body: typeof body === 'string' ? body : new Uint8Array(body) });
       if (res.status !== 201) throw new Error(`${path} -> ${res.status} ${await res.text()}`);
     };
     const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }));
     const layer = randomBytes(1024);
-    for (const b of [config, layer]) await put(`/v2/${REPO}/blobs/uploads/?digest=${sha(b)}`, b, { method: 'POST', 'content-type': 'application/octet-stream' });
+    for (const b of [config, layer]) await put('POST', `/v2/${REPO}/blobs/uploads/?digest=${sha(b)}`, b, { 'content-type': 'application/octet-stream' });
     const t0 = performance.now();
     let next = 0;
     await Promise.all(Array.from({ length: 16 }, async () => {
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
         const m = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
           config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
           layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha(layer), size: layer.length }], annotations: { n: String(i) } });
-        await put(`/v2/${REPO}/manifests/t${i}`, m, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' });
+        await put('PUT', `/v2/${REPO}/manifests/t${i}`, m, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' });
       }
     }));
     console.log(`setup: ${IMAGES} images pushed in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
