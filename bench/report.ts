@@ -75,7 +75,7 @@ function cell(c: Cell): string {
 }
 
 function ratioText(r: Row): string {
-  return r.ratio === undefined ? '-' : `${r.ratio.toFixed(2)}x`;
+  return r.ratio === undefined ? '-' : `${r.ratio.toFixed(r.ratio < 0.1 ? 3 : 2)}x`;
 }
 
 function metText(r: Row): string {
