@@ -48,31 +48,55 @@ const WRITE_BATCH = 1024 * 1024;
 /** Dirty bytes after which a background fdatasync starts, so the final fsync has little left to do. */
 const SYNC_EVERY = 8 * 1024 * 1024;
 
+/** Writes allowed in flight at once, so reading the socket and writing the disk overlap. */
+const WRITES_IN_FLIGHT = 4;
+
 /**
- * Streams `source` into `path` (opened with `flags`), feeding every chunk to `hash` on the way, and
- * returns the number of bytes written. Data is flushed to disk progressively while it arrives, so
- * the caller's final fsync does not wait for the whole blob. If `source` fails, what was written
- * stays (a gathered batch not yet written is dropped) and the error propagates.
+ * Streams `source` into `path` from byte `start` (the file is created with 'wx', or opened 'r+' to
+ * continue an upload), feeding every chunk to `hash` on the way, and returns the number of bytes
+ * written. Writes are positioned and several run at once; data is flushed to disk progressively while
+ * it arrives, so the caller's final fsync does not wait for the whole blob. If `source` or a write
+ * fails, the file is cut back to the bytes written contiguously (a gathered batch not yet written is
+ * dropped) and the error propagates.
  */
-async function streamToFile(source: Readable, path: string, flags: 'wx' | 'a', hash: Hash): Promise<number> {
+async function streamToFile(source: Readable, path: string, flags: 'wx' | 'r+', start: number, hash: Hash): Promise<number> {
   const fh = await open(path, flags);
-  let written = 0;
+  let written = 0; // contiguous bytes confirmed on disk
+  let queued = 0; // bytes handed to writes so far
   let dirty = 0;
   let syncing: Promise<void> | undefined;
+  const pending: Promise<number>[] = [];
   let batch: Buffer[] = [];
   let batched = 0;
+  const writeAll = async (buf: Buffer, position: number): Promise<number> => {
+    for (let off = 0; off < buf.length;) off += (await fh.write(buf, off, buf.length - off, position + off)).bytesWritten;
+    return buf.length;
+  };
+  let writeFailed = false;
+  const settleOldest = async () => {
+    try {
+      written += await pending.shift()!;
+    } catch (e) {
+      writeFailed = true; // bytes after this write are not contiguous with `written`
+      throw e;
+    }
+  };
   const flush = async () => {
     const buf = batch.length === 1 ? batch[0] : Buffer.concat(batch, batched);
     batch = [];
     batched = 0;
-    for (let off = 0; off < buf.length;) off += (await fh.write(buf, off, buf.length - off)).bytesWritten;
-    written += buf.length;
+    const p = writeAll(buf, start + queued);
+    p.catch(() => {}); // awaited in order below; never an unhandled rejection meanwhile
+    pending.push(p);
+    queued += buf.length;
     dirty += buf.length;
+    if (pending.length >= WRITES_IN_FLIGHT) await settleOldest();
     if (dirty >= SYNC_EVERY && !syncing) {
       dirty = 0;
       syncing = fh.datasync().finally(() => (syncing = undefined));
     }
   };
+  let failed = false;
   try {
     for await (const chunk of source) {
       hash.update(chunk as Buffer);
@@ -81,7 +105,20 @@ async function streamToFile(source: Readable, path: string, flags: 'wx' | 'a', h
       if (batched >= WRITE_BATCH) await flush();
     }
     if (batched > 0) await flush();
+    while (pending.length) await settleOldest();
+  } catch (e) {
+    failed = true;
+    throw e;
   } finally {
+    if (failed) {
+      // Let every write in flight finish, count the unbroken run, and cut the file there.
+      const settled = await Promise.allSettled(pending);
+      for (const r of settled) {
+        if (writeFailed || r.status === 'rejected') break;
+        written += r.value;
+      }
+      await fh.truncate(start + written).catch(() => {});
+    }
     await syncing?.catch(() => {});
     await fh.close();
   }
@@ -158,7 +195,7 @@ class FsBlobStore implements BlobStore {
     const tmp = join(this.root, 'tmp', randomUUID());
     const hash = createHash(algorithm);
     try {
-      const size = await streamToFile(source, tmp, 'wx', hash);
+      const size = await streamToFile(source, tmp, 'wx', 0, hash);
       const digest = `${algorithm}:${hash.digest('hex')}`;
       if (expectedSize !== undefined && size !== expectedSize) {
         throw errors.sizeInvalid({ reason: `expected ${expectedSize} bytes, received ${size}` });
@@ -207,7 +244,7 @@ class FsBlobStore implements BlobStore {
       let state = this.states.get(id);
       if (!state || state.size !== info.size) state = await hashFile(path, 'sha256');
       this.states.delete(id);
-      state.size += await streamToFile(source, path, 'a', state.hash);
+      state.size += await streamToFile(source, path, 'r+', info.size, state.hash);
       this.states.set(id, state);
       return state.size;
     } finally {
