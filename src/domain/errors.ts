@@ -6,7 +6,7 @@ export type OciCode =
   | 'BLOB_UNKNOWN' | 'BLOB_UPLOAD_INVALID' | 'BLOB_UPLOAD_UNKNOWN' | 'DIGEST_INVALID'
   | 'MANIFEST_BLOB_UNKNOWN' | 'MANIFEST_INVALID' | 'MANIFEST_UNKNOWN' | 'NAME_INVALID'
   | 'NAME_UNKNOWN' | 'SIZE_INVALID' | 'UNAUTHORIZED' | 'DENIED' | 'UNSUPPORTED'
-  | 'TOOMANYREQUESTS' | 'TAG_INVALID' | 'RANGE_INVALID' | 'PAGINATION_NUMBER_INVALID' | 'INTERNAL_ERROR' | 'UNAVAILABLE';
+  | 'TOOMANYREQUESTS' | 'TAG_INVALID' | 'RANGE_INVALID' | 'NOT_FOUND' | 'PAGINATION_NUMBER_INVALID' | 'INTERNAL_ERROR' | 'UNAVAILABLE';
 
 export interface ErrorSpec<P> {
   /** Stable identifier, also the documentation anchor in docs/errors.md. */
@@ -175,6 +175,10 @@ export const errors = {
     message: (p) => `blob ${p.digest} is being garbage-collected; push it again` }),
   imageReferencedByIndex: define<{ digest: string }>({ id: 'ImageReferencedByIndex', status: 409, oci: 'DENIED', ecr: 'InvalidParameterException',
     message: (p) => `The image ${p.digest} is referenced by an index (manifest list) in this repository; delete the index first` }),
+  routeNotFound: define<{ method: string; path: string }>({ id: 'RouteNotFound', status: 404, oci: 'NOT_FOUND', ecr: 'UnknownOperationException',
+    message: (p) => `no route for ${p.method} ${p.path}` }),
+  requestRejected: define<{ reason: string }>({ id: 'RequestRejected', status: 400, oci: 'UNSUPPORTED', ecr: 'SerializationException',
+    message: (p) => p.reason }),
   internal: define<void>({ id: 'Internal', status: 500, oci: 'INTERNAL_ERROR', ecr: 'ServerException',
     message: () => 'internal server error' }),
 };

@@ -7,9 +7,17 @@ export interface RenderedError {
   body: string;
 }
 
-/** Maps anything thrown to a registered error; unknown errors become INTERNAL_ERROR (500). */
+/**
+ * Maps anything thrown to a registered error: the HTTP framework's own client errors (a malformed
+ * request line or header, with a 4xx statusCode) keep their status as RequestRejected; anything else
+ * unknown becomes INTERNAL_ERROR (500).
+ */
 export function toWharfError(e: unknown): WharfError {
   if (e instanceof WharfError) return e;
+  const status = (e as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return errors.requestRejected({ reason: String((e as Error).message) }, undefined, status);
+  }
   return errors.internal();
 }
 

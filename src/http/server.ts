@@ -3,7 +3,7 @@
 // handler that renders the catalogue.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { WharfError } from '../domain/errors.ts';
+import { errors } from '../domain/errors.ts';
 import { renderOciError, toWharfError } from './errors.ts';
 import { API_VERSION_HEADER, handleOci } from './oci/index.ts';
 import type { Services } from './services.ts';
@@ -30,15 +30,7 @@ export function buildHttpServer(services: Services, config: Config, logger: Logg
 
   app.setErrorHandler((error, req, reply) => {
     const err = toWharfError(error);
-    if (!(error instanceof WharfError)) {
-      const fe = error as { statusCode?: number; code?: string };
-      if (fe.statusCode && fe.statusCode < 500) {
-        reply.code(fe.statusCode).header('content-type', 'application/json')
-          .send(JSON.stringify({ errors: [{ code: 'UNSUPPORTED', message: String((error as Error).message) }] }));
-        return;
-      }
-      req.log.error({ err: error, method: req.method, url: req.url }, 'unhandled error');
-    }
+    if (err.spec === errors.internal.spec) req.log.error({ err: error, method: req.method, url: req.url }, 'unhandled error');
     const r = renderOciError(err);
     reply.code(r.status).headers(API_VERSION_HEADER).header('content-type', 'application/json').send(r.body);
   });

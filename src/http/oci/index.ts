@@ -42,9 +42,7 @@ export async function handleOci(s: Services, config: Config, req: FastifyRequest
   const route = parseOciPath(rawPath);
   if (!route) {
     req.raw.resume();
-    reply.code(404).header('content-type', 'application/json')
-      .send(JSON.stringify({ errors: [{ code: 'NOT_FOUND', message: `no route for ${req.method} ${rawPath}` }] }));
-    return;
+    throw errors.routeNotFound({ method: req.method, path: rawPath });
   }
   if (!ROUTE_METHODS[route.kind].includes(req.method)) {
     req.raw.resume();
