@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env = { ...process.env, WHARF_LOG_LEVEL: 'warn', WHARF_REGION: BENCH_REGION, WHARF_ROOT_ACCESS_KEY_ID: key.accessKeyId, WHARF_ROOT_SECRET_ACCESS_KEY: key.secretAccessKey };
-  const proc = spawn(process.execPath, [WHARF_BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', join(dir, 'data')], { env, stdio: 'inherit' });
+  const proc = spawn(WHARF_BIN, ['serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', join(dir, 'data')], { env, stdio: 'inherit' });
   try {
     for (let i = 0; ; i++) {
       try { await fetch(`${url}/v2/`); break; } catch { if (i > 200) throw new Error('wharf did not start'); await new Promise((r) => setTimeout(r, 100)); }

@@ -157,7 +157,7 @@ async function main(): Promise<void> {
     await sleep(1000);
     const from = performance.now();
     const out = await new Promise<string>((resolve, reject) => {
-      const p = spawn(process.execPath, [WHARF_BIN, 'gc', '--data-dir', reg.dataDir], { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'inherit'] });
+      const p = spawn(WHARF_BIN, ['gc', '--data-dir', reg.dataDir], { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'inherit'] });
       let o = '';
       p.stdout.on('data', (d) => (o += d));
       p.on('close', (code) => (code === 0 ? resolve(o) : reject(new Error(`wharf gc exited ${code}: ${o}`))));

@@ -141,7 +141,7 @@ export async function startDistribution(workDir: string, logFile: string): Promi
 
 function runWharfCli(args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [WHARF_BIN, ...args], { cwd: ROOT, env: { ...process.env, WHARF_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(WHARF_BIN, [...args], { cwd: ROOT, env: { ...process.env, WHARF_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (out += d));
@@ -191,8 +191,8 @@ export async function startWharf(workDir: string, logFile: string, repositories:
     ...process.env, WHARF_LOG_LEVEL: process.env.WHARF_LOG_LEVEL ?? 'warn', WHARF_REGION: BENCH_REGION,
     WHARF_ROOT_ACCESS_KEY_ID: key.accessKeyId, WHARF_ROOT_SECRET_ACCESS_KEY: key.secretAccessKey,
   };
-  const args = [WHARF_BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir];
-  const reg = await launch('wharf', process.execPath, args, env, port, dataDir, logFile, notes);
+  const args = ['serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir];
+  const reg = await launch('wharf', WHARF_BIN, args, env, port, dataDir, logFile, notes);
   if (reg.loginRequired) {
     try {
       await ecrLogin(reg.client, key);

@@ -220,7 +220,7 @@ describe('root key generated on first start', () => {
     delete env.WHARF_ROOT_ACCESS_KEY_ID;
     delete env.WHARF_ROOT_SECRET_ACCESS_KEY;
     const start = async () => {
-      const proc = spawn(process.execPath, [WHARF_BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const proc = spawn(WHARF_BIN, ['serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       proc.stdout.on('data', (d) => (output += d));
       proc.stderr.on('data', (d) => (output += d));

@@ -83,7 +83,7 @@ export async function freePort(): Promise<number> {
 /** Runs `wharf <args>` to completion (admin commands), returning stdout; throws on non-zero exit. */
 export async function wharfCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [WHARF_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(WHARF_BIN, [...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '', stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
     p.stderr.on('data', (d) => (stderr += d));
@@ -102,7 +102,7 @@ export async function startWharf(opts: { dataDir?: string; env?: Record<string, 
     if (res.code !== 0) throw new Error(`repositories create ${r} failed: ${res.stderr}`);
   }
   const port = await freePort();
-  const proc = spawn(process.execPath, [WHARF_BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, ...(opts.args ?? [])], {
+  const proc = spawn(WHARF_BIN, ['serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, ...(opts.args ?? [])], {
     env: {
       ...process.env, WHARF_LOG_LEVEL: process.env.WHARF_LOG_LEVEL ?? 'warn',
       WHARF_ROOT_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, WHARF_ROOT_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey, WHARF_REGION: TEST_REGION,

@@ -1,11 +1,11 @@
 // The wharf command: admin commands on the embedded store, config errors, graceful shutdown.
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { startWharf, wharfCli, authedFetch as fetch } from '../helpers/server.ts';
+import { ROOT, WHARF_BIN, startWharf, wharfCli, authedFetch as fetch } from '../helpers/server.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'wharf-cli-'));
 
@@ -70,6 +70,24 @@ test('SIGTERM lets an in-flight upload finish, then exits cleanly; the session s
     } finally {
       await again.stop();
     }
+  } finally {
+    await w.stop();
+  }
+});
+
+test('wharf serve runs with the V8 heap flag of bin/wharf.js, and npm start runs that file directly', async () => {
+  // The flag keeps full garbage collections rare while blobs stream (bin/wharf.js says why);
+  // `node bin/wharf.js` would drop it, so npm start must execute the file through its first line.
+  const firstLine = readFileSync(WHARF_BIN, 'utf8').split('\n')[0];
+  assert.match(firstLine, /^#!\/usr\/bin\/env -S node .*--initial-heap-size=\d+/);
+  const flag = /--initial-heap-size=\d+/.exec(firstLine)![0];
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  assert.equal(pkg.scripts.start, 'bin/wharf.js serve');
+  const w = await startWharf();
+  try {
+    const argv = readFileSync(`/proc/${w.proc.pid}/cmdline`, 'utf8').split('\0');
+    assert.ok(argv.includes(flag), `server argv: ${argv.join(' ')}`);
+    assert.ok(argv.includes(WHARF_BIN), `server argv: ${argv.join(' ')}`);
   } finally {
     await w.stop();
   }
