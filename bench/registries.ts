@@ -1,6 +1,6 @@
 // Starts and stops the two registries under test (Wharf and CNCF Distribution) on loopback ports with fresh data dirs.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -176,6 +176,12 @@ export async function createWharfRepositories(dataDir: string, names: string[], 
   }
 }
 
+/** The node flags on bin/wharf.js's `#!/usr/bin/env -S node ...` line. */
+function shebangFlags(): string[] {
+  const first = readFileSync(WHARF_BIN, 'utf8').split('\n')[0];
+  return first.replace(/^#!\S*env -S node\s*/, '').split(' ').filter(Boolean);
+}
+
 /** Creates the repositories first (before the server opens the data dir), then starts `wharf serve`. */
 export async function startWharf(workDir: string, logFile: string, repositories: string[]): Promise<Registry> {
   const dataDir = join(workDir, 'data');
@@ -192,7 +198,11 @@ export async function startWharf(workDir: string, logFile: string, repositories:
     WHARF_ROOT_ACCESS_KEY_ID: key.accessKeyId, WHARF_ROOT_SECRET_ACCESS_KEY: key.secretAccessKey,
   };
   const args = ['serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir];
-  const reg = await launch('wharf', WHARF_BIN, args, env, port, dataDir, logFile, notes);
+  // BENCH_WHARF_NODE_ARGS adds node flags (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) to the ones on bin/wharf.js's first line.
+  const extra = process.env.BENCH_WHARF_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const reg = extra.length
+    ? await launch('wharf', process.execPath, [...shebangFlags(), ...extra, WHARF_BIN, ...args], env, port, dataDir, logFile, notes)
+    : await launch('wharf', WHARF_BIN, args, env, port, dataDir, logFile, notes);
   if (reg.loginRequired) {
     try {
       await ecrLogin(reg.client, key);

@@ -21,6 +21,9 @@ export function buildHttpServer(services: Services, config: Config, logger: Logg
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     requestIdHeader: false,
+    // No per-request child logger (fastify's default costs a pino child per request): the few
+    // lines logged per request name their method and URL themselves.
+    childLoggerFactory: (logger) => logger,
     // Registry names contain slashes; routing is done by our own path parser.
     routerOptions: { ignoreDuplicateSlashes: false, maxParamLength: 2048 },
   });

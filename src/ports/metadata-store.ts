@@ -49,6 +49,12 @@ export interface UploadSession {
   readonly startedAt: Date;
 }
 
+export interface TagPageJson {
+  readonly json: string;
+  readonly last?: string;
+  readonly more: boolean;
+}
+
 export interface ManifestRecord {
   readonly repo: string;
   readonly digest: string;
@@ -59,6 +65,8 @@ export interface ManifestRecord {
   readonly artifactType?: string;
   readonly subject?: string;
   readonly pushedAt: Date;
+  /** When a pull was last recorded (MetadataStore.recordPull), if ever. */
+  readonly lastPulledAt?: Date;
   /** Present only when the image is not ACTIVE (archived or being restored): such a manifest must not be served. */
   readonly imageStatus?: Exclude<ImageStatus, 'ACTIVE'>;
 }
@@ -165,6 +173,12 @@ export interface MetadataStore {
   deleteTag(repo: string, tag: string): Promise<boolean>;
   /** Tags of `repo` after `after` (exclusive), at most `limit`. */
   listTags(repo: string, after: string | undefined, limit: number): Promise<string[]>;
+  /**
+   * The same page as listTags, already encoded: `json` is the JSON array of the names (byte order),
+   * `last` its final name (absent when empty) and `more` whether tags follow it. This is the hot path
+   * of tags/list: the store builds the array text without a JS string per name.
+   */
+  listTagsJson(repo: string, after: string | undefined, limit: number): Promise<TagPageJson>;
   /** Images of `repo` (digest order) after digest `after`, filtered by tag status and image status (default ANY). */
   listImages(repo: string, after: string | undefined, limit: number, tagStatus?: TagStatus, imageStatus?: ImageStatusFilter): Promise<ImageRecord[]>;
   /** The images with these digests that exist in `repo`. */

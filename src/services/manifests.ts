@@ -5,7 +5,7 @@ import { errors } from '../domain/errors.ts';
 import { MANIFEST_MAX_BYTES, digestOf, parseManifest, type ParsedManifest } from '../domain/manifest.ts';
 import { assertTag } from '../domain/names.ts';
 import { assertTagMayMove } from '../domain/repository.ts';
-import type { ManifestRecord, Referrer, TagDecision } from '../ports/metadata-store.ts';
+import type { ManifestRecord, Referrer, TagDecision, TagPageJson } from '../ports/metadata-store.ts';
 import type { ServiceDeps } from './context.ts';
 import type { RepositoryService } from './repositories.ts';
 
@@ -101,6 +101,17 @@ export class ManifestService {
   }
 
   /**
+   * recordPull for a manifest just served by get(). When the pull time it was read with is recent
+   * enough that the store would not change it (the same interval test), the store is not asked: the
+   * result is identical, exclusions included, and a hot manifest's GET writes nothing.
+   */
+  async recordServed(m: ManifestRecord, principalArn?: string): Promise<void> {
+    const now = this.d.clock.now();
+    if (m.lastPulledAt && m.lastPulledAt.getTime() >= now.getTime() - PULL_RECORD_INTERVAL_MS) return;
+    await this.d.meta.recordPull(m.repo, m.digest, now, PULL_RECORD_INTERVAL_MS, principalArn);
+  }
+
+  /**
    * DELETE on /v2/, with BatchDeleteImage's rules (ECR): by tag, removes that tag, and the image with it
    * when it was the last tag and no index refers to it; by digest, removes the image and all its tags,
    * unless an index in the repository references it (then refused, nothing deleted).
@@ -115,10 +126,10 @@ export class ManifestService {
     }
   }
 
-  async listTags(repo: string, after: string | undefined, limit: number): Promise<{ tags: string[]; more: boolean }> {
+  /** One page of tags/list as JSON (MetadataStore.listTagsJson); NAME_UNKNOWN for a missing repository. */
+  async listTagsJson(repo: string, after: string | undefined, limit: number): Promise<TagPageJson> {
     await this.repos.require(repo);
-    const tags = await this.d.meta.listTags(repo, after, limit + 1);
-    return { tags: tags.slice(0, limit), more: tags.length > limit };
+    return this.d.meta.listTagsJson(repo, after, limit);
   }
 
   /** The OCI referrers of `subject`: pullable (ACTIVE) manifests only. */

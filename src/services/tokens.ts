@@ -18,7 +18,17 @@ interface Claims {
   e: number;
 }
 
+/** Verified tokens remembered at most (a registry sees few distinct tokens at a time). */
+const VERIFIED_CACHE_SIZE = 4096;
+
 export class TokenService {
+  /**
+   * Tokens already verified, by their exact text: a repeated request skips the HMAC and the JSON.
+   * Only a token that passed verify() is ever added, so a forged or altered one never matches; the
+   * expiry is still checked on every use. Oldest entries go first when full.
+   */
+  private readonly verified = new Map<string, { principal: Principal; expires: number }>();
+
   constructor(private readonly key: Buffer) {}
 
   private mac(payload: string): Buffer {
@@ -33,6 +43,11 @@ export class TokenService {
 
   /** The principal a token names; DENIED when forged, malformed or expired (ECR's messages). */
   verify(token: string, now: Date): Principal {
+    const known = this.verified.get(token);
+    if (known) {
+      if (now.getTime() >= known.expires) throw errors.tokenExpired();
+      return known.principal;
+    }
     const [payload, sig, extra] = token.split('.');
     if (!payload || !sig || extra !== undefined) throw errors.tokenInvalid();
     const given = Buffer.from(sig, 'base64url');
@@ -46,10 +61,14 @@ export class TokenService {
     }
     if (claims.v !== 1 || typeof claims.e !== 'number' || typeof claims.p !== 'string') throw errors.tokenInvalid();
     if (now.getTime() >= claims.e) throw errors.tokenExpired();
+    let principal: Principal;
     try {
-      return principalFromArn(claims.p, claims.k);
+      principal = principalFromArn(claims.p, claims.k);
     } catch {
       throw errors.tokenInvalid();
     }
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, { principal, expires: claims.e });
+    return principal;
   }
 }

@@ -98,6 +98,9 @@ function ecrImageContract(name: string, open: () => MetadataStore): void {
       assert.equal(await pulled(), T0.getTime() + 1000, 'within the interval: unchanged');
       await s.recordPull('r', d, new Date(T0.getTime() + 120_000), 60_000);
       assert.equal(await pulled(), T0.getTime() + 120_000);
+      // The manifest reads that serve pulls carry the same time (services skip a no-op recordPull with it).
+      assert.equal((await s.getManifest('r', d))?.lastPulledAt?.getTime(), T0.getTime() + 120_000);
+      assert.equal((await s.getManifestByTag('r', 'v1'))?.lastPulledAt?.getTime(), T0.getTime() + 120_000);
       await s.recordPull('missing', d, new Date(), 0);
     });
   });

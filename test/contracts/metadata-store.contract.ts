@@ -286,6 +286,36 @@ export function metadataStoreContract(name: string, make: () => Promise<Metadata
         assert.deepEqual(await s.listTags('other', undefined, 100), []);
       });
 
+      test('listTagsJson is listTags as JSON text, with the last name and whether more follow', async () => {
+        const a = await repoWithImage('r');
+        await repoWithImage('other');
+        // Enough names, inserted out of order, that an unordered aggregate would show.
+        const tags = Array.from({ length: 3000 }, (_, i) => `t${(i * 7919) % 3000}-${i % 3 === 0 ? 'A' : 'b'}`).concat(['_x', 'Z', 'z', '1.0']);
+        for (const t of shuffled(tags)) await put('r', a, t);
+        const sorted = [...tags].sort(byteOrder);
+        const whole = await s.listTagsJson('r', undefined, 1_000_000);
+        assert.deepEqual(JSON.parse(whole.json), sorted);
+        assert.deepEqual(whole, { json: JSON.stringify(sorted), last: sorted[sorted.length - 1], more: false });
+        const pages: string[] = [];
+        let after: string | undefined;
+        for (let i = 0; ; i++) {
+          const page = await s.listTagsJson('r', after, 1000);
+          const names = JSON.parse(page.json) as string[];
+          assert.deepEqual(names, await s.listTags('r', after, 1000), `page ${i}`);
+          assert.equal(page.last, names[names.length - 1]);
+          pages.push(...names);
+          if (!page.more) break;
+          after = page.last;
+        }
+        assert.deepEqual(pages, sorted);
+        assert.deepEqual(await s.listTagsJson('r', sorted[sorted.length - 2], 1), { json: JSON.stringify([sorted[sorted.length - 1]]), last: sorted[sorted.length - 1], more: false });
+        assert.deepEqual(await s.listTagsJson('r', sorted[0], 1), { json: JSON.stringify([sorted[1]]), last: sorted[1], more: true });
+        assert.deepEqual(await s.listTagsJson('r', undefined, 0), { json: '[]', more: false });
+        assert.deepEqual(await s.listTagsJson('r', sorted[sorted.length - 1], 10), { json: '[]', more: false });
+        assert.deepEqual(await s.listTagsJson('other', undefined, 10), { json: '[]', more: false });
+        assert.deepEqual(await s.listTagsJson('missing', undefined, 10), { json: '[]', more: false });
+      });
+
       test('listReferrers returns the manifests whose subject matches, optionally of one artifactType', async () => {
         const subject = await repoWithImage('r');
         await put('r', subject);

@@ -68,6 +68,23 @@ describe('TokenService', () => {
     for (const junk of ['', 'abc', 'a.b.c', '.', `${t}.x`]) assert.deepEqual(refusal(() => tokens.verify(junk, T0)), INVALID, junk);
   });
 
+  test('a token verified once (and so remembered) still expires, and altered copies of it stay refused', () => {
+    const t = tokens.issue(ROOT, T0).token;
+    for (let i = 0; i < 3; i++) assert.equal(tokens.verify(t, new Date(T0.getTime() + i * HOUR)).arn, ROOT.arn);
+    for (const i of [0, Math.floor(t.length / 2), t.length - 1]) assert.deepEqual(refusal(() => tokens.verify(flip(t, i), T0)), INVALID, `flip at ${i}`);
+    assert.deepEqual(refusal(() => tokens.verify(`${t}.x`, T0)), INVALID);
+    assert.deepEqual(refusal(() => tokens.verify(t, new Date(T0.getTime() + 12 * HOUR))), EXPIRED);
+    assert.equal(tokens.verify(t, T0).arn, ROOT.arn, 'the remembered token is still good before its expiry');
+  });
+
+  test('more distinct tokens than the cache holds all verify, the evicted ones again through the MAC', () => {
+    const own = new TokenService(key);
+    const many = Array.from({ length: 5000 }, (_, i) => own.issue(ROOT, new Date(T0.getTime() + i)).token);
+    for (const t of many) assert.equal(own.verify(t, T0).arn, ROOT.arn);
+    for (const t of many.slice(0, 10)) assert.equal(own.verify(t, T0).arn, ROOT.arn);
+    assert.deepEqual(refusal(() => own.verify(flip(many[0], many[0].length - 1), T0)), INVALID);
+  });
+
   test('a forged expired token is invalid, not expired (the MAC is checked first)', () => {
     const t = tokens.issue(ROOT, T0).token;
     const forged = flip(t, t.length - 2);

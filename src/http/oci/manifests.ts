@@ -6,10 +6,21 @@ import type { Principal } from '../../services/identity.ts';
 import type { Services } from '../services.ts';
 import { UNPAGED, pageOf, queryOf, readSmallBody } from './request.ts';
 
-function acceptList(req: FastifyRequest): string[] {
+/** Parsed Accept headers: clients send the same few over and over, so each is split once. */
+const acceptCache = new Map<string, readonly string[]>();
+const ACCEPT_CACHE_SIZE = 256;
+
+function acceptList(req: FastifyRequest): readonly string[] {
   const raw = req.headers.accept;
   if (!raw) return [];
-  return (Array.isArray(raw) ? raw : [raw]).flatMap((h) => h.split(',')).map((s) => s.split(';')[0].trim()).filter(Boolean);
+  const key = Array.isArray(raw) ? raw.join(',') : raw;
+  let list = acceptCache.get(key);
+  if (!list) {
+    list = Object.freeze(key.split(',').map((s) => s.split(';')[0].trim()).filter(Boolean));
+    if (acceptCache.size >= ACCEPT_CACHE_SIZE) acceptCache.delete(acceptCache.keys().next().value!);
+    acceptCache.set(key, list);
+  }
+  return list;
 }
 
 export async function manifest(s: Services, req: FastifyRequest, reply: FastifyReply, name: string, ref: string, principal?: Principal): Promise<void> {
@@ -38,7 +49,7 @@ export async function manifest(s: Services, req: FastifyRequest, reply: FastifyR
         return;
       }
       reply.send(m.bytes);
-      await s.manifests.recordPull(name, m.digest, principal?.arn);
+      await s.manifests.recordServed(m, principal?.arn);
     }
   }
 }
@@ -49,9 +60,9 @@ function linkHeader(path: string, n: number, last: string): string {
 
 export async function tags(s: Services, req: FastifyRequest, reply: FastifyReply, name: string): Promise<void> {
   const page = pageOf(queryOf(req.url));
-  const { tags, more } = await s.manifests.listTags(name, page.last, page.n ?? UNPAGED);
-  if (more && page.n !== undefined && page.n > 0) reply.header('link', linkHeader(`/v2/${name}/tags/list`, page.n, tags[tags.length - 1]));
-  reply.code(200).header('content-type', 'application/json').send(JSON.stringify({ name, tags }));
+  const tags = await s.manifests.listTagsJson(name, page.last, page.n ?? UNPAGED);
+  if (tags.more && tags.last !== undefined && page.n !== undefined && page.n > 0) reply.header('link', linkHeader(`/v2/${name}/tags/list`, page.n, tags.last));
+  reply.code(200).header('content-type', 'application/json').send(`{"name":${JSON.stringify(name)},"tags":${tags.json}}`);
 }
 
 export async function catalog(s: Services, req: FastifyRequest, reply: FastifyReply): Promise<void> {
