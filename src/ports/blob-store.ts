@@ -1,12 +1,26 @@
 // BlobStore: where blob bytes live. Content-addressed, immutable once committed; uploads are staged
 // sessions that become a blob only after their digest is verified. Which repositories may see a blob
 // is metadata (MetadataStore links), not the BlobStore's concern.
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { DigestAlgorithm } from '../domain/digest.ts';
 
 export interface BlobInfo {
   readonly digest: string;
   readonly size: number;
+}
+
+/**
+ * A committed blob's bytes as read() returns them: a Readable, and optionally a faster way to send
+ * them. A caller uses one or the other, never both.
+ */
+export interface BlobReadable extends Readable {
+  /**
+   * Writes the bytes into `sink` (a socket or an HTTP response) without ending it, reusing a few
+   * buffers: each is reused only once `sink`'s write callback reported it written, so at most a few
+   * MiB are in flight per reader. Resolves after the last write's callback; rejects if `sink` fails
+   * or closes first. Either way the reader is closed when it settles.
+   */
+  writeTo?(sink: Writable): Promise<void>;
 }
 
 /** Inclusive byte range, already validated against the blob size by the caller. */
@@ -36,8 +50,11 @@ export interface BlobStore {
   /** Size of a committed blob, or undefined when absent. */
   stat(digest: string): Promise<BlobInfo | undefined>;
 
-  /** Streams a committed blob, or the inclusive `range` of it. Throws BLOB_UNKNOWN when absent. */
-  read(digest: string, range?: ByteRange): Promise<Readable>;
+  /**
+   * Streams a committed blob, or the inclusive `range` of it. Throws BLOB_UNKNOWN when absent. The
+   * result must be consumed or destroyed (or its writeTo awaited), so that the file is closed.
+   */
+  read(digest: string, range?: ByteRange): Promise<BlobReadable>;
 
   /**
    * Stores a whole blob from `source` in one call (monolithic push), hashing while streaming.

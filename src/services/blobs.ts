@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDigest } from '../domain/digest.ts';
 import { errors, type WharfError } from '../domain/errors.ts';
-import type { BlobInfo, ByteRange } from '../ports/blob-store.ts';
+import type { BlobInfo, BlobReadable, ByteRange } from '../ports/blob-store.ts';
 import type { BlobReservation } from '../ports/metadata-store.ts';
 import type { ServiceDeps } from './context.ts';
 import type { RepositoryService } from './repositories.ts';
@@ -31,7 +31,7 @@ export class BlobService {
     throw errors.blobUnknown({ digest });
   }
 
-  async read(repo: string, digest: string, range?: ByteRange): Promise<Readable> {
+  async read(repo: string, digest: string, range?: ByteRange): Promise<BlobReadable> {
     return this.d.blobs.read(digest, range);
   }
 

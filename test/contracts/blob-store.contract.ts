@@ -2,9 +2,34 @@
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import type { BlobInfo, BlobStore } from '../../src/ports/blob-store.ts';
 import { blobUploadContract } from './blob-store-uploads.contract.ts';
-import { absent, bytes, collect, failingSource, sha256, sha512, source, wharfError } from './support.ts';
+import { absent, bytes, collect, failingSource, sha256, sha512, sleep, source, wharfError } from './support.ts';
+
+/** A sink that copies what it is given (the writer may reuse a buffer once its callback ran), optionally slowly or failing at one write. */
+class CopyingSink extends Writable {
+  private readonly parts: Buffer[] = [];
+  private writes = 0;
+  constructor(private readonly delayMs = 0, private readonly failAt = -1) {
+    super({ highWaterMark: 1024 });
+  }
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+    if (++this.writes === this.failAt) return cb(new Error('sink refused the write'));
+    const copy = Buffer.from(chunk);
+    const done = () => { this.parts.push(copy); cb(); };
+    if (this.delayMs > 0) setTimeout(done, this.delayMs);
+    else done();
+  }
+  bytes(): Buffer {
+    return Buffer.concat(this.parts);
+  }
+}
+
+function openFds(): number {
+  return readdirSync('/proc/self/fd').length;
+}
 
 export interface BlobStoreFixture {
   store: BlobStore;
@@ -123,6 +148,38 @@ export function blobStoreContract(name: string, make: () => Promise<BlobStoreFix
           const got = await collect(await store.read(sha256(b), { start, end }));
           assert.ok(got.equals(b.subarray(start, end + 1)), `range ${start}-${end}`);
         }
+      });
+
+      test('writeTo (when offered) sends whole blobs and ranges exactly, to a slow sink too', async () => {
+        const b = bytes(5 * 1024 * 1024 + 123); // several buffers and a short last one
+        await store.put(source(b, 64 * 1024));
+        const probe = await store.read(sha256(b));
+        if (!probe.writeTo) { probe.destroy(); return; } // optional fast path: nothing to check
+        await probe.writeTo(new CopyingSink());
+        const whole = new CopyingSink(2);
+        await (await store.read(sha256(b))).writeTo!(whole);
+        assert.ok(whole.bytes().equals(b), 'whole blob through a slow sink');
+        for (const [start, end] of [[0, 0], [1024 * 1024 - 1, 1024 * 1024], [10, 3 * 1024 * 1024], [b.length - 1, b.length - 1]]) {
+          const sink = new CopyingSink();
+          await (await store.read(sha256(b), { start, end })).writeTo!(sink);
+          assert.ok(sink.bytes().equals(b.subarray(start, end + 1)), `range ${start}-${end}`);
+        }
+      });
+
+      test('writeTo rejects when the sink fails or closes midway, and closes the blob file', async () => {
+        const b = bytes(6 * 1024 * 1024);
+        await store.put(source(b));
+        const probe = await store.read(sha256(b));
+        if (!probe.writeTo) { probe.destroy(); return; }
+        await probe.writeTo(new CopyingSink());
+        const fds = openFds();
+        await assert.rejects((await store.read(sha256(b))).writeTo!(new CopyingSink(0, 2)), /sink refused/);
+        const closing = new CopyingSink(1);
+        const sending = (await store.read(sha256(b))).writeTo!(closing);
+        setTimeout(() => closing.destroy(), 5);
+        await assert.rejects(sending);
+        await sleep(20);
+        assert.equal(openFds(), fds, 'no file descriptor left open');
       });
 
       test('of a missing blob throws BLOB_UNKNOWN and stat is undefined', async () => {

@@ -1,7 +1,9 @@
 // OCI Distribution API: the base endpoint and blob pulls (GET/HEAD, ranges, DELETE) against a real Wharf.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWharf, type RunningWharf, authedFetch as fetch } from '../helpers/server.ts';
+import { readdirSync, readlinkSync } from 'node:fs';
+import { request } from 'node:http';
+import { authHeaderFor, startWharf, type RunningWharf, authedFetch as fetch } from '../helpers/server.ts';
 import { absentDigest, expectOciError, expectStatus, pushBlob, randomBlob } from '../helpers/http.ts';
 
 const REPO = 'blobs/app';
@@ -130,6 +132,36 @@ describe('OCI blobs', () => {
     const head = await fetch(`${base}/v2/${REPO}/blobs/${d}`, { method: 'HEAD' });
     await head.arrayBuffer();
     assert.equal(head.status, 404);
+  });
+
+  test('a download the client drops midway leaves no open file, and the next download is whole', async () => {
+    const big = randomBlob(12 * 1024 * 1024);
+    const d = await pushBlob(base, REPO, big);
+    // Blob files the server holds open (sockets come and go with keep-alive, so only files count).
+    const fds = () => readdirSync(`/proc/${w.proc.pid}/fd`).filter((fd) => {
+      try { return readlinkSync(`/proc/${w.proc.pid}/fd/${fd}`).includes('/blobs/'); } catch { return false; }
+    }).length;
+    const before = fds();
+    assert.equal(before, 0);
+    for (let i = 0; i < 3; i++) {
+      const url = new URL(`${base}/v2/${REPO}/blobs/${d}`);
+      await new Promise<void>((resolve, reject) => {
+        const req = request(url, { headers: { authorization: authHeaderFor(base) ?? '' } }, (res) => {
+          assert.equal(res.statusCode, 200);
+          res.once('data', () => { req.destroy(); resolve(); });
+        });
+        req.on('error', (e) => (req.destroyed ? resolve() : reject(e)));
+        req.end();
+      });
+    }
+    const res = await fetch(`${base}/v2/${REPO}/blobs/${d}`);
+    await expectStatus(res, 200);
+    assert.ok(Buffer.from(await res.arrayBuffer()).equals(big));
+    const ranged = await fetch(`${base}/v2/${REPO}/blobs/${d}`, { headers: { range: 'bytes=1048570-3145739' } });
+    await expectStatus(ranged, 206);
+    assert.ok(Buffer.from(await ranged.arrayBuffer()).equals(big.subarray(1048570, 3145740)));
+    for (let t = 0; fds() > before && t < 50; t++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(fds(), before, 'the server closed every blob file');
   });
 
   test('answers 404 BLOB_UNKNOWN when deleting a blob that is not there', async () => {

@@ -13,7 +13,8 @@ import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { tryParseDigest, type DigestAlgorithm } from '../../domain/digest.ts';
 import { errors } from '../../domain/errors.ts';
-import type { BlobInfo, BlobStore, ByteRange, UploadInfo } from '../../ports/blob-store.ts';
+import type { BlobInfo, BlobReadable, BlobStore, ByteRange, UploadInfo } from '../../ports/blob-store.ts';
+import { sendFileRange } from './send-file.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const READ_CHUNK = 1024 * 1024;
@@ -163,7 +164,7 @@ class FsBlobStore implements BlobStore {
     }
   }
 
-  async read(digest: string, range?: ByteRange): Promise<Readable> {
+  async read(digest: string, range?: ByteRange): Promise<BlobReadable> {
     let fh;
     try {
       fh = await open(this.blobPath(digest), 'r');
@@ -171,7 +172,16 @@ class FsBlobStore implements BlobStore {
       if (isMissing(e)) throw errors.blobUnknown({ digest });
       throw e;
     }
-    return fh.createReadStream({ start: range?.start, end: range?.end, highWaterMark: READ_CHUNK, autoClose: true });
+    const stream: BlobReadable = fh.createReadStream({ start: range?.start, end: range?.end, highWaterMark: READ_CHUNK, autoClose: true });
+    const file = fh;
+    stream.writeTo = async (sink) => {
+      try {
+        await sendFileRange(file, range?.start ?? 0, range ? range.end + 1 : Infinity, sink);
+      } finally {
+        stream.destroy(); // closes the file (autoClose); the stream itself was never read
+      }
+    };
+    return stream;
   }
 
   /** Moves a verified, fsynced file into place (or drops it if the blob exists), durably. */

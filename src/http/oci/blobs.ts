@@ -1,5 +1,6 @@
 // /v2/<name>/blobs/... handlers: blob GET/HEAD/DELETE and the upload flows (POST, PATCH, PUT, GET, DELETE).
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { OutgoingHttpHeaders } from 'node:http';
 import { errors } from '../../domain/errors.ts';
 import type { Services } from '../services.ts';
 import { contentLength, hasBody, parseContentRange, parseRange, queryOf } from './request.ts';
@@ -47,7 +48,23 @@ export async function blob(s: Services, req: FastifyRequest, reply: FastifyReply
     reply.send();
     return;
   }
-  reply.send(await s.blobs.read(name, digest, range === 'all' ? undefined : range));
+  const body = await s.blobs.read(name, digest, range === 'all' ? undefined : range);
+  if (!body.writeTo) {
+    reply.send(body);
+    return;
+  }
+  // The store's fast path writes straight into the response; fastify steps aside.
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
+  try {
+    await body.writeTo(res);
+    res.end();
+  } catch (e) {
+    // A client that went away is routine; anything else (a read error) is worth a line.
+    if (!res.destroyed) req.log.error({ err: e, method: req.method, url: req.url }, 'blob download failed');
+    res.destroy();
+  }
 }
 
 /** POST /v2/<name>/blobs/uploads/: open a session, push monolithically (?digest=), or mount (?mount=&from=). */
