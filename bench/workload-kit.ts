@@ -26,7 +26,7 @@ export interface Sizes {
 export const FULL: Sizes = {
   bigBlob: 1024 * MiB, chunk: 16 * MiB, smallBlobs: 2000, smallBlobSize: 4096, smallConcurrency: 16,
   manifestConcurrency: 32, manifestRequests: 50_000, tags: 10_000, repos: 1000, setupConcurrency: 16,
-  image: 200 * MiB, imageLayers: 4, listIterations: 3, blobRuns: 5,
+  image: 200 * MiB, imageLayers: 4, listIterations: 11, blobRuns: 5,
 };
 
 export const QUICK: Sizes = {

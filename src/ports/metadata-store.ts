@@ -176,9 +176,10 @@ export interface MetadataStore {
   /**
    * The same page as listTags, already encoded: `json` is the JSON array of the names (byte order),
    * `last` its final name (absent when empty) and `more` whether tags follow it. This is the hot path
-   * of tags/list: the store builds the array text without a JS string per name.
+   * of tags/list: the store builds the array text without a JS string per name. Undefined when the
+   * repository does not exist.
    */
-  listTagsJson(repo: string, after: string | undefined, limit: number): Promise<TagPageJson>;
+  listTagsJson(repo: string, after: string | undefined, limit: number): Promise<TagPageJson | undefined>;
   /** Images of `repo` (digest order) after digest `after`, filtered by tag status and image status (default ANY). */
   listImages(repo: string, after: string | undefined, limit: number, tagStatus?: TagStatus, imageStatus?: ImageStatusFilter): Promise<ImageRecord[]>;
   /** The images with these digests that exist in `repo`. */

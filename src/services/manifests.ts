@@ -128,8 +128,10 @@ export class ManifestService {
 
   /** One page of tags/list as JSON (MetadataStore.listTagsJson); NAME_UNKNOWN for a missing repository. */
   async listTagsJson(repo: string, after: string | undefined, limit: number): Promise<TagPageJson> {
-    await this.repos.require(repo);
-    return this.d.meta.listTagsJson(repo, after, limit);
+    const page = await this.d.meta.listTagsJson(repo, after, limit);
+    if (page) return page;
+    await this.repos.require(repo); // NAME_INVALID or NAME_UNKNOWN
+    throw this.repos.notFound(repo); // created since the listing: still unknown to this request
   }
 
   /** The OCI referrers of `subject`: pullable (ACTIVE) manifests only. */

@@ -293,13 +293,13 @@ export function metadataStoreContract(name: string, make: () => Promise<Metadata
         const tags = Array.from({ length: 3000 }, (_, i) => `t${(i * 7919) % 3000}-${i % 3 === 0 ? 'A' : 'b'}`).concat(['_x', 'Z', 'z', '1.0']);
         for (const t of shuffled(tags)) await put('r', a, t);
         const sorted = [...tags].sort(byteOrder);
-        const whole = await s.listTagsJson('r', undefined, 1_000_000);
+        const whole = (await s.listTagsJson('r', undefined, 1_000_000))!;
         assert.deepEqual(JSON.parse(whole.json), sorted);
         assert.deepEqual(whole, { json: JSON.stringify(sorted), last: sorted[sorted.length - 1], more: false });
         const pages: string[] = [];
         let after: string | undefined;
         for (let i = 0; ; i++) {
-          const page = await s.listTagsJson('r', after, 1000);
+          const page = (await s.listTagsJson('r', after, 1000))!;
           const names = JSON.parse(page.json) as string[];
           assert.deepEqual(names, await s.listTags('r', after, 1000), `page ${i}`);
           assert.equal(page.last, names[names.length - 1]);
@@ -313,7 +313,10 @@ export function metadataStoreContract(name: string, make: () => Promise<Metadata
         assert.deepEqual(await s.listTagsJson('r', undefined, 0), { json: '[]', more: false });
         assert.deepEqual(await s.listTagsJson('r', sorted[sorted.length - 1], 10), { json: '[]', more: false });
         assert.deepEqual(await s.listTagsJson('other', undefined, 10), { json: '[]', more: false });
-        assert.deepEqual(await s.listTagsJson('missing', undefined, 10), { json: '[]', more: false });
+        assert.equal(await s.listTagsJson('missing', undefined, 10), undefined, 'no such repository');
+        assert.equal(await s.listTagsJson('missing', undefined, 0), undefined, 'no such repository');
+        assert.deepEqual(await s.listTagsJson('r', sorted[5], 3), { json: JSON.stringify(sorted.slice(6, 9)), last: sorted[8], more: true });
+        assert.deepEqual(await s.listTagsJson('r', sorted[sorted.length - 4], 3), { json: JSON.stringify(sorted.slice(-3)), last: sorted[sorted.length - 1], more: false });
       });
 
       test('listReferrers returns the manifests whose subject matches, optionally of one artifactType', async () => {

@@ -166,8 +166,8 @@ class SqliteMetadataStore implements MetadataStore {
       tagList: p('SELECT name FROM tags WHERE repository_id = ? AND name > ? ORDER BY name LIMIT ?').pluck(),
       // The aggregate takes the rows in the subquery's order (SQLite feeds an ordered, limited
       // subquery to it as a co-routine); the contract test checks the order on thousands of names.
-      tagListJson: p('SELECT json_group_array(name) FROM (SELECT name FROM tags WHERE repository_id = ? AND name > ? ORDER BY name LIMIT ?)').pluck(),
-      tagAfter: p('SELECT EXISTS (SELECT 1 FROM tags WHERE repository_id = ? AND name > ?)').pluck(),
+      tagListJson: p(`SELECT json_group_array(name) FROM (SELECT name FROM tags
+                      WHERE repository_id = (SELECT id FROM repositories WHERE name = ?) AND name > ? ORDER BY name LIMIT ?)`).pluck(),
       referrers: p(`SELECT digest, media_type, size, artifact_type, annotations FROM manifests m
                     WHERE repository_id = (SELECT id FROM repositories WHERE name = @repo) AND subject = @subject ${IMAGE_STATUS_SQL} ORDER BY digest`),
       // BatchDeleteImage: is the image a child of some index in the repository; its tags; delete by id.
@@ -379,15 +379,17 @@ class SqliteMetadataStore implements MetadataStore {
     return this.s.tagList.all(id, after ?? '', limit) as string[];
   }
 
-  async listTagsJson(repo: string, after: string | undefined, limit: number): Promise<TagPageJson> {
-    const id = this.s.repoId.get(repo);
-    if (id === undefined || limit <= 0) return { json: '[]', more: false };
-    const json = this.s.tagListJson.get(id, after ?? '', limit) as string;
-    if (json === '[]') return { json, more: false };
-    // Tag names never contain a quote or backslash (domain/names.ts), so the last element is the
-    // text between the last two quotes.
+  async listTagsJson(repo: string, after: string | undefined, limit: number): Promise<TagPageJson | undefined> {
+    // One statement for the usual page: limit + 1 names, the extra one only saying that more follow.
+    let json = limit > 0 ? this.s.tagListJson.get(repo, after ?? '', limit + 1) as string : '[]';
+    if (json === '[]') return this.s.repoId.get(repo) === undefined ? undefined : { json, more: false };
+    // Tag names hold no quote, comma or backslash (domain/names.ts): elements are split by commas.
+    let commas = 0;
+    for (let i = json.indexOf(','); i >= 0 && commas < limit; i = json.indexOf(',', i + 1)) commas++;
+    const more = commas === limit;
+    if (more) json = `${json.slice(0, json.lastIndexOf(','))}]`;
     const last = json.slice(json.lastIndexOf('"', json.length - 3) + 1, json.length - 2);
-    return { json, last, more: this.s.tagAfter.get(id, last) === 1 };
+    return { json, last, more };
   }
 
   async listReferrers(repo: string, subject: string, artifactType?: string, imageStatus: ImageStatusFilter = 'ANY'): Promise<Referrer[]> {
