@@ -7,9 +7,10 @@
 // --initial-heap-size=64 (in the line above; V8 reads it only at start): streaming blobs allocates
 // a 64 KiB buffer per socket read, and V8 counts that memory against the old generation until a
 // young collection frees it. With the default limit (about 16 MB above a 12 MB live heap), that
-// started a full collection every ~16 MB streamed: over 60 per GiB, which doubled the CPU of a
-// push and took half a pull's. Starting with a 64 MB limit leaves one or two per run. Run the file
-// itself (`bin/wharf.js`, `npm start`, `npx wharf`), not `node bin/wharf.js`, to keep the flag.
+// started a full collection every ~16 MB streamed: about 55 per GiB pushed (--trace-gc), which
+// made a push's CPU almost double and a pull's several times higher. Starting with a 64 MB limit
+// leaves one or two per run (docs/performance.md). Run the file itself (`bin/wharf.js`,
+// `npm start`, `npx wharf`), not `node bin/wharf.js`, to keep the flag.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -58,9 +58,10 @@ const WRITES_IN_FLIGHT = 4;
  * written. Writes are positioned and several run at once; data is flushed to disk progressively while
  * it arrives, so the caller's final fsync does not wait for the whole blob. If `source` or a write
  * fails, the file is cut back to the bytes written contiguously (a gathered batch not yet written is
- * dropped) and the error propagates.
+ * dropped) and the error propagates. With `sync`, a complete write is also fsynced before the file
+ * is closed (saving the caller an open and a close).
  */
-async function streamToFile(source: Readable, path: string, flags: 'wx' | 'r+', start: number, hash: Hash): Promise<number> {
+async function streamToFile(source: Readable, path: string, flags: 'wx' | 'r+', start: number, hash: Hash, sync = false): Promise<number> {
   const fh = await open(path, flags);
   let written = 0; // contiguous bytes confirmed on disk
   let queued = 0; // bytes handed to writes so far
@@ -107,6 +108,10 @@ async function streamToFile(source: Readable, path: string, flags: 'wx' | 'r+', 
     }
     if (batched > 0) await flush();
     while (pending.length) await settleOldest();
+    if (sync) {
+      await syncing;
+      await fh.sync();
+    }
   } catch (e) {
     failed = true;
     throw e;
@@ -205,7 +210,7 @@ class FsBlobStore implements BlobStore {
     const tmp = join(this.root, 'tmp', randomUUID());
     const hash = createHash(algorithm);
     try {
-      const size = await streamToFile(source, tmp, 'wx', 0, hash);
+      const size = await streamToFile(source, tmp, 'wx', 0, hash, true);
       const digest = `${algorithm}:${hash.digest('hex')}`;
       if (expectedSize !== undefined && size !== expectedSize) {
         throw errors.sizeInvalid({ reason: `expected ${expectedSize} bytes, received ${size}` });
@@ -213,8 +218,7 @@ class FsBlobStore implements BlobStore {
       if (expected !== undefined && digest !== expected) {
         throw errors.digestInvalid({ reason: `expected ${expected}, computed ${digest}` });
       }
-      await fsyncPath(tmp);
-      await this.install(tmp, digest);
+      await this.install(tmp, digest); // streamToFile fsynced the bytes
       return { digest, size };
     } catch (e) {
       await rm(tmp, { force: true });

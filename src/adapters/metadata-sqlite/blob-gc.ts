@@ -3,6 +3,7 @@
 // touched_at, generation, marked_at, marked_by). The protocol is in docs/lifecycle.md.
 import { randomInt } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import { withoutSync } from './durable.ts';
 import type { BlobCursor, BlobReservation, BlobRow, MarkedBlob } from '../../ports/metadata-store.ts';
 
 type Row = Record<string, any>;
@@ -61,7 +62,10 @@ export function sqliteBlobGc(db: Database.Database): SqliteBlobGc {
     },
 
     reserveBlob(digest, size, at) {
-      return db.transaction((): BlobReservation | 'marked' => {
+      // A reservation only fences collection off while the bytes are installed; the link that
+      // follows is what must survive a power loss, and its synchronous commit makes this one's WAL
+      // frames durable too. So this commit skips its own fsync (durable.ts).
+      return withoutSync(db, () => db.transaction((): BlobReservation | 'marked' => {
         const b = s.blob.get(digest) as Row | undefined;
         if (b?.marked_at != null) return 'marked';
         if (b) {
@@ -71,7 +75,7 @@ export function sqliteBlobGc(db: Database.Database): SqliteBlobGc {
         const generation = newGeneration();
         s.insert.run(digest, size, at.getTime(), at.getTime(), generation);
         return { digest, generation };
-      }).immediate();
+      }).immediate());
     },
 
     linkReservedBlob(repo, r, size, at) {

@@ -14,6 +14,7 @@ import { sqliteBlobGc, type SqliteBlobGc } from './blob-gc.ts';
 import { sqliteIdentityStore } from './identity.ts';
 import { sqliteLifecycle, type SqliteLifecycle } from './lifecycle.ts';
 import { MIGRATIONS } from './migrations.ts';
+import { GroupCommit } from './durable.ts';
 
 type Row = Record<string, any>;
 
@@ -104,8 +105,10 @@ function toManifest(repo: string, r: Row): ManifestRecord {
 
 class SqliteMetadataStore implements MetadataStore {
   private readonly s;
+  private readonly durable: GroupCommit;
 
   constructor(private readonly db: Database.Database) {
+    this.durable = new GroupCommit(db);
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       repoId: p('SELECT id FROM repositories WHERE name = ?').pluck(),
@@ -457,8 +460,9 @@ class SqliteMetadataStore implements MetadataStore {
   private gcStatements?: SqliteBlobGc;
   private get gc(): SqliteBlobGc { return (this.gcStatements ??= sqliteBlobGc(this.db)); }
   async reserveBlob(digest: string, size: number, at: Date) { return this.gc.reserveBlob(digest, size, at); }
-  async linkReservedBlob(repo: string, r: BlobReservation, size: number, at: Date) { return this.gc.linkReservedBlob(repo, r, size, at); }
-  async mountBlob(repo: string, from: string, digest: string, at: Date) { return this.gc.mountBlob(repo, from, digest, at); }
+  // The 201 of a push or a mount waits for these; their fsync is shared and off the event loop.
+  async linkReservedBlob(repo: string, r: BlobReservation, size: number, at: Date) { return this.durable.commit(() => this.gc.linkReservedBlob(repo, r, size, at)); }
+  async mountBlob(repo: string, from: string, digest: string, at: Date) { return this.durable.commit(() => this.gc.mountBlob(repo, from, digest, at)); }
   async listUnreferencedBlobs(cutoff: Date, after: BlobCursor | undefined, limit: number) { return this.gc.listUnreferencedBlobs(cutoff, after, limit); }
   async markBlobsForDeletion(digests: readonly string[], cutoff: Date, at: Date, owner: string) {
     return this.gc.markBlobsForDeletion(digests, cutoff, at, owner);
