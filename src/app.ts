@@ -66,7 +66,7 @@ export function buildServices(config: Config, stores: Stores, clock: Clock = sys
   return {
     repositories, blobs, manifests, images,
     gc: new GarbageCollector(deps, blobs, { graceSeconds: config.gcGraceSeconds, batchSize: config.gcBatchSize, uploadTtlSeconds: config.uploadTtlSeconds }),
-    lifecycle: new LifecycleService(deps, repositories, images, { archive: (repo, digest) => archive.archive(repo, digest) }),
+    lifecycle: new LifecycleService(deps, repositories, images, { archive: (repo, digest, expect) => archive.archive(repo, digest, undefined, expect) }),
     archive, pullExclusions: new PullExclusionService(deps),
     downloadUrls: new DownloadUrlService(stores.box.derive('blob-download-url'), clock),
     policies: new PolicyService(deps, repositories),

@@ -202,9 +202,10 @@ export interface MetadataStore {
   /**
    * BatchDeleteImage by digest, in one transaction: deletes the image and every tag pointing to it,
    * unless a manifest (an index) in the repository references it: then 'referenced' and nothing
-   * changes. Returns the removed tags (sorted), or undefined when the image does not exist.
+   * changes. Returns the removed tags (sorted), or undefined when the image does not exist. With
+   * `expect`, 'changed' (and nothing changes) when the image no longer matches it.
    */
-  deleteImage(repo: string, digest: string): Promise<{ tags: string[] } | 'referenced' | undefined>;
+  deleteImage(repo: string, digest: string, expect?: ImageExpectation): Promise<{ tags: string[] } | 'referenced' | 'changed' | undefined>;
   /**
    * BatchDeleteImage by tag, in one transaction: removes `tag` (when `digest` is given, only if the tag
    * points at it, else 'mismatch'). When that was the image's last tag and no manifest in the
@@ -254,7 +255,7 @@ export interface MetadataStore {
    * ARCHIVED image the index references (recursively), so an index never serves archived children.
    * Undefined when the image or repository does not exist.
    */
-  changeImageStatus(repo: string, digest: string, from: readonly ImageStatus[], to: ImageStatus, at: Date): Promise<ImageStatusChange | undefined>;
+  changeImageStatus(repo: string, digest: string, from: readonly ImageStatus[], to: ImageStatus, at: Date, expect?: ImageExpectation): Promise<ImageStatusChange | undefined>;
   /**
    * Adds a principal to the pull-time update exclusion list: its creation time, 'exists' when listed
    * already, or 'limit' when the list holds `max` principals (nothing changes then).
@@ -338,9 +339,20 @@ export interface BlobReservation {
   readonly generation: number;
 }
 
+/**
+ * What a lifecycle run saw of an image when it decided to act on it. A conditional delete or status
+ * change goes ahead only while the image still has exactly these tags and, with `notPulledSince`,
+ * has no pull recorded at or after that instant; otherwise it reports 'changed' and does nothing.
+ */
+export interface ImageExpectation {
+  readonly tags: readonly string[];
+  readonly notPulledSince?: Date;
+}
+
 /** The outcome of changeImageStatus for an existing image. */
 export type ImageStatusChange =
   | { readonly ok: true; readonly previous: ImageStatus }
+  | { readonly ok: false; readonly reason: 'changed' }
   | { readonly ok: false; readonly reason: 'from'; readonly current: ImageStatus }
   | { readonly ok: false; readonly reason: 'referenced' };
 

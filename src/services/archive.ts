@@ -2,7 +2,7 @@
 // request but cannot be pulled; restoring makes them pullable again. What archive means for the bytes:
 // docs/lifecycle.md, "Archive storage class and pull times".
 import { errors } from '../domain/errors.ts';
-import type { ImageStatus } from '../ports/metadata-store.ts';
+import type { ImageExpectation, ImageStatus } from '../ports/metadata-store.ts';
 import type { ServiceDeps } from './context.ts';
 import type { ImageId, ImageService } from './images.ts';
 import type { RepositoryService } from './repositories.ts';
@@ -16,6 +16,9 @@ export interface StorageClassUpdate {
   /** What the call reports: ARCHIVED, or ACTIVATING for a restore (as ECR answers). */
   readonly imageStatus: ImageStatus;
 }
+
+/** Why a lifecycle action skipped an image that moved on after the policy was evaluated. */
+export const IMAGE_CHANGED = 'the image changed (its tags, or a pull) after the lifecycle policy was evaluated; the next run decides again.';
 
 export class ArchiveService {
   constructor(private readonly d: ServiceDeps, private readonly repos: RepositoryService, private readonly images: ImageService) {}
@@ -42,10 +45,11 @@ export class ArchiveService {
    * Archives one image (also the lifecycle policy's `transition` action): refused while an index in the
    * repository that is not archived references it, since that index could no longer be pulled whole.
    */
-  async archive(repo: string, digest: string, id: ImageId = { imageDigest: digest }): Promise<void> {
-    const r = await this.d.meta.changeImageStatus(repo, digest, ['ACTIVE'], 'ARCHIVED', this.d.clock.now());
+  async archive(repo: string, digest: string, id: ImageId = { imageDigest: digest }, expect?: ImageExpectation): Promise<void> {
+    const r = await this.d.meta.changeImageStatus(repo, digest, ['ACTIVE'], 'ARCHIVED', this.d.clock.now(), expect);
     if (!r) throw this.notFound(repo, id);
     if (r.ok) return;
+    if (r.reason === 'changed') throw errors.imageStorageClassUpdateNotSupported({ reason: IMAGE_CHANGED });
     if (r.reason === 'referenced') throw errors.imageStorageClassUpdateNotSupported({ reason: 'the image is referenced by a manifest list that is not archived; archive the manifest list first.' });
     throw errors.imageStorageClassUpdateNotSupported({
       reason: r.current === 'ARCHIVED' ? 'the image is already archived.' : 'the image is being restored from the archive.',

@@ -5,6 +5,8 @@ import { errors } from '../domain/errors.ts';
 import { evaluateLifecycle } from '../domain/lifecycle/evaluate.ts';
 import { parseLifecyclePolicy } from '../domain/lifecycle/parse.ts';
 import type { LifecycleAction, LifecycleImage, LifecyclePolicy } from '../domain/lifecycle/types.ts';
+import type { ImageExpectation } from '../ports/metadata-store.ts';
+import { IMAGE_CHANGED } from './archive.ts';
 import type { ServiceDeps } from './context.ts';
 import type { ImageService } from './images.ts';
 import type { RepositoryService } from './repositories.ts';
@@ -49,7 +51,7 @@ export interface LifecycleOptions {
    * Moves an image to the archive storage class (UpdateImageStorageClass to ARCHIVED). Without it,
    * TRANSITION actions are skipped with a reason.
    */
-  readonly archive?: (repo: string, digest: string) => Promise<void>;
+  readonly archive?: (repo: string, digest: string, expect: ImageExpectation) => Promise<void>;
 }
 
 const PAGE = 1000;
@@ -158,13 +160,19 @@ export class LifecycleService {
   /**
    * Runs `repo`'s stored policy now: expires (deletes by digest, as BatchDeleteImage does) and archives
    * what plan() selects, reports each image to `observe` as it goes, and records lastEvaluatedAt. An
-   * image that cannot be acted on (an index came to reference it, it is already gone) is skipped.
+   * image that cannot be acted on (an index came to reference it, it is already gone) is skipped, and
+   * so is one that changed after the evaluation: each action applies only while the image still has
+   * the tags it was judged with and, for a sinceImagePulled rule, no pull recorded since (checked in
+   * the transaction that acts, so a tag pushed meanwhile is never deleted with the image).
    * RepositoryNotFound / LifecyclePolicyNotFound when there is nothing to run.
    */
   async runRepository(repo: string, observe: (e: LifecycleEvent) => void = () => {}): Promise<LifecycleRunReport> {
     const { text } = await this.get(repo);
     const now = this.d.clock.now();
-    const actions = await this.plan(repo, parseLifecyclePolicy(text), now);
+    const policy = parseLifecyclePolicy(text);
+    const actions = await this.plan(repo, policy, now);
+    const byPulls = new Set(policy.rules.filter((r) => r.selection.countType === 'sinceImagePulled').map((r) => r.rulePriority));
+    const expectOf = (a: LifecycleAction): ImageExpectation => ({ tags: a.tags, ...(byPulls.has(a.rulePriority) ? { notPulledSince: now } : {}) });
     const report: LifecycleRunReport = { repository: repo, expired: [], transitioned: [], skipped: [] };
     const skip = (action: LifecycleAction, reason: string) => {
       report.skipped.push({ action, reason });
@@ -172,14 +180,16 @@ export class LifecycleService {
     };
     for (const action of actions) {
       if (action.type === 'EXPIRE') {
-        const { failures } = await this.images.batchDelete(repo, [{ imageDigest: action.digest }]);
-        if (failures.length > 0) { skip(action, failures[0].failureReason); continue; }
+        const r = await this.d.meta.deleteImage(repo, action.digest, expectOf(action));
+        if (r === undefined) { skip(action, 'the image no longer exists.'); continue; }
+        if (r === 'referenced') { skip(action, 'the image is referenced by a manifest list.'); continue; }
+        if (r === 'changed') { skip(action, IMAGE_CHANGED); continue; }
         report.expired.push(action);
         observe({ kind: 'expired', repository: repo, action });
       } else {
         if (!this.opts.archive) { skip(action, 'the archive storage class is not available'); continue; }
         try {
-          await this.opts.archive(repo, action.digest);
+          await this.opts.archive(repo, action.digest, expectOf(action));
         } catch (e) {
           skip(action, e instanceof Error ? e.message : String(e));
           continue;

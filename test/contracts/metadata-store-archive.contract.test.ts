@@ -57,6 +57,27 @@ function archiveContract(name: string, open: () => MetadataStore): void {
       assert.equal(await s.changeImageStatus('other', m.digest, ['ACTIVE'], 'ARCHIVED', at(4)), undefined, 'per repository');
     });
 
+    test('with an expectation, deleteImage and changeImageStatus act only while tags and pulls still match it', async () => {
+      const m = manifest();
+      await put(m, 'b');
+      await put(m, 'a');
+      const tags = ['b', 'a']; // in any order
+      assert.equal(await s.deleteImage('r', m.digest, { tags: ['a'] }), 'changed', 'a tag more than expected');
+      assert.equal(await s.deleteImage('r', m.digest, { tags: ['a', 'b', 'c'] }), 'changed', 'a tag fewer');
+      assert.deepEqual(await s.changeImageStatus('r', m.digest, ['ACTIVE'], 'ARCHIVED', at(1), { tags: ['a'] }), { ok: false, reason: 'changed' });
+      await s.recordPull('r', m.digest, at(10), 0);
+      assert.equal(await s.deleteImage('r', m.digest, { tags, notPulledSince: at(10) }), 'changed', 'pulled at that instant');
+      assert.deepEqual(await s.changeImageStatus('r', m.digest, ['ACTIVE'], 'ARCHIVED', at(11), { tags, notPulledSince: at(5) }), { ok: false, reason: 'changed' });
+      assert.equal((await image(m.digest)).imageStatus, 'ACTIVE', 'nothing changed');
+      assert.deepEqual(await s.changeImageStatus('r', m.digest, ['ACTIVE'], 'ARCHIVED', at(12), { tags, notPulledSince: at(11) }), { ok: true, previous: 'ACTIVE' });
+      await s.changeImageStatus('r', m.digest, ['ARCHIVED'], 'ACTIVE', at(13));
+      assert.deepEqual(await s.deleteImage('r', m.digest, { tags, notPulledSince: at(11) }), { tags: ['a', 'b'] });
+      const loose = manifest();
+      await put(loose);
+      assert.equal(await s.deleteImage('r', loose.digest, { tags: ['x'] }), 'changed');
+      assert.deepEqual(await s.deleteImage('r', loose.digest, { tags: [] }), { tags: [] }, 'untagged, never pulled');
+    });
+
     test('restoring sets lastActivatedAt and keeps lastArchivedAt', async () => {
       const m = manifest();
       await put(m);

@@ -13,6 +13,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import type { LifecycleAction } from '../../src/domain/lifecycle/types.ts';
 import type { Services } from '../../src/http/services.ts';
 import { lifecycleLogger } from '../../src/jobs/scheduler.ts';
+import { IMAGE_CHANGED } from '../../src/services/archive.ts';
 import { LifecycleService, PREVIEW_STALE_MS, PREVIEW_TTL_MS } from '../../src/services/lifecycle.ts';
 import { buildImage, buildIndex, type Built, type BuiltImage } from '../helpers/oci-layout.ts';
 
@@ -211,6 +212,72 @@ describe('lifecycle runs and previews (in-process, fake clock)', () => {
     for (const fn of held.splice(0)) fn();
     await lc.settled();
     assert.equal((await lc.getPreview(REPO)).status, 'COMPLETE', 'only the newest start finishes the preview');
+  });
+
+  /** Makes `change` happen to the image right before the store acts on it (after the evaluation), once. */
+  function beforeFirstAct(method: 'deleteImage' | 'changeImageStatus', change: (digest: string) => Promise<void>) {
+    const meta = stores.meta as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    const original = meta[method].bind(stores.meta);
+    let done = false;
+    meta[method] = async (...args: unknown[]) => {
+      if (!done) { done = true; await change(args[1] as string); }
+      return original(...args);
+    };
+    return () => { meta[method] = original; };
+  }
+
+  test('an image tagged after the evaluation is not expired with its new tag: skipped, and decided again next run', async () => {
+    const a = await push(0, 'a');
+    const b = await push(0, 'b');
+    await s.lifecycle.put(REPO, policy(rule(1, { tagStatus: 'any', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 1 })));
+    setDay(5);
+    let changed = '';
+    const restore = beforeFirstAct('deleteImage', async (d) => { changed = d; await tag(5, d, 'release'); });
+    const r = await s.lifecycle.runRepository(REPO);
+    restore();
+    const other = changed === a ? b : a;
+    assert.deepEqual(r.expired.map((x) => x.digest), [other]);
+    assert.deepEqual(r.skipped.map((x) => [x.action.digest, x.reason]), [[changed, IMAGE_CHANGED]]);
+    assert.equal(await stores.meta.resolveTag(REPO, 'release'), changed, 'the tag pushed meanwhile survives');
+    const next = await s.lifecycle.runRepository(REPO);
+    assert.deepEqual(next.expired.map((x) => [x.digest, [...x.tags].sort()]), [[changed, [changed === a ? 'a' : 'b', 'release'].sort()]]);
+  });
+
+  test('a pull recorded after the evaluation saves the image from a sinceImagePulled rule only', async () => {
+    await push(0, 'a');
+    await push(0, 'b');
+    await s.lifecycle.put(REPO, policy(rule(1, { tagStatus: 'any', countType: 'sinceImagePulled', countUnit: 'days', countNumber: 1 })));
+    setDay(5);
+    let pulled = '';
+    let restore = beforeFirstAct('deleteImage', async (d) => { pulled = d; await s.manifests.recordPull(REPO, d); });
+    const r = await s.lifecycle.runRepository(REPO);
+    restore();
+    assert.deepEqual(r.skipped.map((x) => [x.action.digest, x.reason]), [[pulled, IMAGE_CHANGED]]);
+    assert.equal(r.expired.length, 1);
+    assert.deepEqual(await digests(), [pulled]);
+
+    // Pulls do not matter to an age-since-push rule: the same interleaving expires both.
+    const c = await push(6, 'c');
+    await s.lifecycle.put(REPO, policy(rule(1, { tagStatus: 'any', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 1 })));
+    setDay(10);
+    restore = beforeFirstAct('deleteImage', async (d) => { await s.manifests.recordPull(REPO, d); });
+    const r2 = await s.lifecycle.runRepository(REPO);
+    restore();
+    assert.deepEqual(r2.skipped, []);
+    assert.deepEqual(r2.expired.map((x) => x.digest).sort(), [pulled, c].sort());
+  });
+
+  test('an image tagged after the evaluation is not archived by a transition rule', async () => {
+    await push(0, 'a');
+    await s.lifecycle.put(REPO, policy(rule(1, { tagStatus: 'any', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 1 }, { type: 'transition', targetStorageClass: 'archive' })));
+    setDay(5);
+    const restore = beforeFirstAct('changeImageStatus', async (d) => { await tag(5, d, 'hotfix'); });
+    const r = await s.lifecycle.runRepository(REPO);
+    restore();
+    assert.deepEqual(r.transitioned, []);
+    assert.equal(r.skipped.length, 1);
+    assert.match(r.skipped[0].reason, /changed .* after the lifecycle policy was evaluated/);
+    assert.ok(await s.manifests.get(REPO, 'hotfix'), 'still pullable');
   });
 
   test('runAll runs every repository with a policy; one that fails does not stop the others', async () => {

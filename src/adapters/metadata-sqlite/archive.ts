@@ -1,13 +1,14 @@
 // The archive part of the SQLite MetadataStore: moving images between storage states (manifests.
 // image_status, last_archived_at, last_activated_at) and the pull-time update exclusion list.
 import type Database from 'better-sqlite3';
-import type { ImageStatus, ImageStatusChange, PullTimeExclusion } from '../../ports/metadata-store.ts';
+import type { ImageExpectation, ImageStatus, ImageStatusChange, PullTimeExclusion } from '../../ports/metadata-store.ts';
+import { imageMatcher } from './expect.ts';
 
 type Row = Record<string, any>;
 
 /** The archive methods of MetadataStore, over an open database (see the port for the contract). */
 export interface SqliteArchive {
-  changeImageStatus(repo: string, digest: string, from: readonly ImageStatus[], to: ImageStatus, at: Date): ImageStatusChange | undefined;
+  changeImageStatus(repo: string, digest: string, from: readonly ImageStatus[], to: ImageStatus, at: Date, expect?: ImageExpectation): ImageStatusChange | undefined;
   addPullTimeExclusion(principalArn: string, at: Date, max: number): { createdAt: Date } | 'exists' | 'limit';
   removePullTimeExclusion(principalArn: string): boolean;
   listPullTimeExclusions(after: string | undefined, limit: number): PullTimeExclusion[];
@@ -32,6 +33,8 @@ export function sqliteArchive(db: Database.Database): SqliteArchive {
     exclusions: p('SELECT principal_arn, created_at FROM pull_time_exclusions WHERE principal_arn > ? ORDER BY principal_arn LIMIT ?'),
   };
 
+  const matches = imageMatcher(db);
+
   /** Activates `digest` and, through indexes, every archived image it references. */
   function activate(id: number, digest: string, to: ImageStatus, at: number): void {
     const todo = [digest];
@@ -46,12 +49,13 @@ export function sqliteArchive(db: Database.Database): SqliteArchive {
   }
 
   return {
-    changeImageStatus(repo, digest, from, to, at) {
+    changeImageStatus(repo, digest, from, to, at, expect) {
       return db.transaction((): ImageStatusChange | undefined => {
         const id = s.repoId.get(repo) as number | undefined;
         if (id === undefined) return undefined;
         const current = s.status.get(id, digest) as ImageStatus | undefined;
         if (current === undefined) return undefined;
+        if (expect && !matches(id, digest, expect)) return { ok: false, reason: 'changed' };
         if (!from.includes(current)) return { ok: false, reason: 'from', current };
         if (to === 'ARCHIVED') {
           if (s.activeParent.get(id, digest)) return { ok: false, reason: 'referenced' };

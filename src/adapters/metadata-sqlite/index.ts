@@ -5,7 +5,7 @@ import type { LifecycleAction } from '../../domain/lifecycle/types.ts';
 import { DEFAULT_SETTINGS, type RepositorySettings } from '../../domain/repository.ts';
 import type {
   ImageIdRow, ImageRecord, ImageStatus, ImageStatusFilter, ManifestRecord, MetadataStore, NewManifest, PutManifestResult, Referrer, Repository, TagDecision,
-  TagPageJson, TagStatus, UploadSession, BlobCursor, BlobReservation,
+  TagPageJson, TagStatus, UploadSession, ImageExpectation, BlobCursor, BlobReservation,
 } from '../../ports/metadata-store.ts';
 import type { IdentityStore } from '../../ports/identity-store.ts';
 import { systemClock, type Clock } from '../../ports/clock.ts';
@@ -15,6 +15,7 @@ import { sqliteIdentityStore } from './identity.ts';
 import { sqliteLifecycle, type SqliteLifecycle } from './lifecycle.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { GroupCommit } from './durable.ts';
+import { imageMatcher, type ImageMatcher } from './expect.ts';
 
 type Row = Record<string, any>;
 
@@ -106,9 +107,11 @@ function toManifest(repo: string, r: Row): ManifestRecord {
 class SqliteMetadataStore implements MetadataStore {
   private readonly s;
   private readonly durable: GroupCommit;
+  private readonly matches: ImageMatcher;
 
   constructor(private readonly db: Database.Database) {
     this.durable = new GroupCommit(db);
+    this.matches = imageMatcher(db);
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       repoId: p('SELECT id FROM repositories WHERE name = ?').pluck(),
@@ -406,10 +409,11 @@ class SqliteMetadataStore implements MetadataStore {
       }));
   }
 
-  async deleteImage(repo: string, digest: string): Promise<{ tags: string[] } | 'referenced' | undefined> {
-    return this.db.transaction((): { tags: string[] } | 'referenced' | undefined => {
-      const id = this.s.repoId.get(repo);
+  async deleteImage(repo: string, digest: string, expect?: ImageExpectation): Promise<{ tags: string[] } | 'referenced' | 'changed' | undefined> {
+    return this.db.transaction((): { tags: string[] } | 'referenced' | 'changed' | undefined => {
+      const id = this.s.repoId.get(repo) as number | undefined;
       if (id === undefined || !this.s.manifestExists.get(id, digest)) return undefined;
+      if (expect && !this.matches(id, digest, expect)) return 'changed';
       if (this.s.refByManifest.get(id, digest)) return 'referenced';
       const tags = this.s.tagsOf.all(id, digest) as string[];
       this.s.manifestDeleteById.run(id, digest);
@@ -449,8 +453,8 @@ class SqliteMetadataStore implements MetadataStore {
   // --- archive storage class and pull-time update exclusions: SQL in archive.ts ---
   private archiveStatements?: SqliteArchive;
   private get archive(): SqliteArchive { return (this.archiveStatements ??= sqliteArchive(this.db)); }
-  async changeImageStatus(repo: string, digest: string, from: readonly ImageStatus[], to: ImageStatus, at: Date) {
-    return this.archive.changeImageStatus(repo, digest, from, to, at);
+  async changeImageStatus(repo: string, digest: string, from: readonly ImageStatus[], to: ImageStatus, at: Date, expect?: ImageExpectation) {
+    return this.archive.changeImageStatus(repo, digest, from, to, at, expect);
   }
   async addPullTimeExclusion(principalArn: string, at: Date, max: number) { return this.archive.addPullTimeExclusion(principalArn, at, max); }
   async removePullTimeExclusion(principalArn: string) { return this.archive.removePullTimeExclusion(principalArn); }
