@@ -205,6 +205,11 @@ export interface MetadataStore {
    * changes. Returns the removed tags (sorted), or undefined when the image does not exist. With
    * `expect`, 'changed' (and nothing changes) when the image no longer matches it.
    */
+  /**
+   * True when images of `repo` reference blob `digest` and every one of them is ARCHIVED (none
+   * ACTIVE or ACTIVATING): BatchCheckLayerAvailability then reports the layer ARCHIVED.
+   */
+  blobInArchivedImagesOnly(repo: string, digest: string): Promise<boolean>;
   deleteImage(repo: string, digest: string, expect?: ImageExpectation): Promise<{ tags: string[] } | 'referenced' | 'changed' | undefined>;
   /**
    * BatchDeleteImage by tag, in one transaction: removes `tag` (when `digest` is given, only if the tag

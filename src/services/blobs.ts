@@ -143,6 +143,11 @@ export class BlobService {
     return this.d.meta.getLinkedBlob(repo, digest);
   }
 
+  /** True when only ARCHIVED images of `repo` use the blob (MetadataStore.blobInArchivedImagesOnly). */
+  async archivedOnly(repo: string, digest: string): Promise<boolean> {
+    return this.d.meta.blobInArchivedImagesOnly(repo, digest);
+  }
+
   /**
    * A blob of `repo` that can be read now: BLOB_UNKNOWN when it is not linked (NAME_UNKNOWN without
    * the repository), LayerInaccessible when it is linked but its bytes are gone from the BlobStore.

@@ -78,6 +78,30 @@ function archiveContract(name: string, open: () => MetadataStore): void {
       assert.deepEqual(await s.deleteImage('r', loose.digest, { tags: [] }), { tags: [] }, 'untagged, never pulled');
     });
 
+    test('blobInArchivedImagesOnly: referenced, and only by ARCHIVED images of that repository', async () => {
+      const shared = 'sha256:' + 'a'.repeat(64);
+      const own = 'sha256:' + 'b'.repeat(64);
+      for (const d of [shared, own]) await s.linkBlob('r', d, 10, T0);
+      await s.linkBlob('other', shared, 10, T0);
+      const one = manifest({ blobDigests: [shared, own] });
+      const two = manifest({ blobDigests: [shared] });
+      await put(one, 'one');
+      await put(two, 'two');
+      await put(manifest({ blobDigests: [shared] }), 'x', 'other');
+      const only = (d: string, repo = 'r') => s.blobInArchivedImagesOnly(repo, d);
+      assert.deepEqual([await only(shared), await only(own)], [false, false]);
+      await s.changeImageStatus('r', one.digest, ['ACTIVE'], 'ARCHIVED', at(1));
+      assert.deepEqual([await only(shared), await only(own)], [false, true], 'shared is still used by an active image');
+      await s.changeImageStatus('r', two.digest, ['ACTIVE'], 'ARCHIVED', at(2));
+      assert.deepEqual([await only(shared), await only(shared, 'other')], [true, false], 'per repository');
+      await s.changeImageStatus('r', one.digest, ['ARCHIVED'], 'ACTIVATING', at(3));
+      assert.equal(await only(own), false, 'being restored is not archived');
+      const loose = 'sha256:' + 'c'.repeat(64);
+      await s.linkBlob('r', loose, 10, T0);
+      assert.equal(await only(loose), false, 'linked but used by no image');
+      assert.equal(await only(shared, 'missing'), false);
+    });
+
     test('restoring sets lastActivatedAt and keeps lastArchivedAt', async () => {
       const m = manifest();
       await put(m);

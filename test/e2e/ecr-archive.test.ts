@@ -74,6 +74,12 @@ describe('UpdateImageStorageClass and archived images', () => {
         ],
       });
 
+      // A layer only archived images use is ARCHIVED to BatchCheckLayerAvailability; the other image's is not.
+      const layerOf = (b: Buffer) => JSON.parse(b.toString('utf8')).layers[0].digest as string;
+      const availability = async () => Object.fromEntries(((await ecrOk(w, client, 'BatchCheckLayerAvailability',
+        { repositoryName: repo, layerDigests: [layerOf(img.bytes), layerOf(other.bytes)] })).layers as any[]).map((l) => [l.layerDigest, [l.layerAvailability, typeof l.layerSize]]));
+      assert.deepEqual(await availability(), { [layerOf(img.bytes)]: ['ARCHIVED', 'number'], [layerOf(other.bytes)]: ['AVAILABLE', 'number'] });
+
       // Hidden by default, shown when the filter asks.
       const listed = async (filter?: Record<string, string>) =>
         ((await ecrOk(w, client, 'ListImages', { repositoryName: repo, ...(filter ? { filter } : {}) })).imageIds as any[]).map((i) => i.imageTag).sort();
@@ -110,6 +116,7 @@ describe('UpdateImageStorageClass and archived images', () => {
       assert.deepEqual(await listed({ imageStatus: 'ARCHIVED' }), []);
       await expectPullable(repo, 'v1', img.bytes);
       await expectPullable(repo, digest, img.bytes);
+      assert.deepEqual(await availability(), { [layerOf(img.bytes)]: ['AVAILABLE', 'number'], [layerOf(other.bytes)]: ['AVAILABLE', 'number'] });
       const again = await ecrOk(w, client, 'BatchGetImage', { repositoryName: repo, imageIds: [{ imageTag: 'v1' }] });
       assert.equal((again.images as any[])[0].imageManifest, img.bytes.toString('utf8'));
     });

@@ -172,6 +172,10 @@ class SqliteMetadataStore implements MetadataStore {
       tagList: p('SELECT name FROM tags WHERE repository_id = ? AND name > ? ORDER BY name LIMIT ?').pluck(),
       // The aggregate takes the rows in the subquery's order (SQLite feeds an ordered, limited
       // subquery to it as a co-routine); the contract test checks the order on thousands of names.
+      // Blob references of the repository's images, by status: [archived ones, others].
+      blobRefStatus: p(`SELECT coalesce(sum(m.image_status = 'ARCHIVED'), 0) AS archived, coalesce(sum(m.image_status <> 'ARCHIVED'), 0) AS other
+                        FROM manifest_references r JOIN manifests m ON m.repository_id = r.repository_id AND m.digest = r.manifest_digest
+                        WHERE r.repository_id = (SELECT id FROM repositories WHERE name = ?) AND r.kind = 'blob' AND r.digest = ?`),
       tagListJson: p(`SELECT json_group_array(name) FROM (SELECT name FROM tags
                       WHERE repository_id = (SELECT id FROM repositories WHERE name = ?) AND name > ? ORDER BY name LIMIT ?)`).pluck(),
       referrers: p(`SELECT digest, media_type, size, artifact_type, annotations FROM manifests m
@@ -407,6 +411,11 @@ class SqliteMetadataStore implements MetadataStore {
         ...(r.artifact_type ? { artifactType: r.artifact_type } : {}),
         ...(r.annotations ? { annotations: JSON.parse(r.annotations) } : {}),
       }));
+  }
+
+  async blobInArchivedImagesOnly(repo: string, digest: string): Promise<boolean> {
+    const r = this.s.blobRefStatus.get(repo, digest) as { archived: number; other: number };
+    return r.archived > 0 && r.other === 0;
   }
 
   async deleteImage(repo: string, digest: string, expect?: ImageExpectation): Promise<{ tags: string[] } | 'referenced' | 'changed' | undefined> {

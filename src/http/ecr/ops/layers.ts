@@ -30,9 +30,12 @@ export const layerOperations: OperationTable = {
           failures.push({ layerDigest: digest, failureCode: 'InvalidLayerDigest', failureReason: `Invalid request parameters: layer digest should satisfy the regex '[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+'` });
         } else {
           const info = await ctx.services.blobs.linked(repo, digest);
-          layers.push(info
-            ? { layerDigest: digest, layerAvailability: 'AVAILABLE', layerSize: info.size }
-            : { layerDigest: digest, layerAvailability: 'UNAVAILABLE' });
+          if (!info) layers.push({ layerDigest: digest, layerAvailability: 'UNAVAILABLE' });
+          else {
+            // ARCHIVED when only archived images use the layer (a client must restore one to pull it).
+            const archived = await ctx.services.blobs.archivedOnly(repo, digest);
+            layers.push({ layerDigest: digest, layerAvailability: archived ? 'ARCHIVED' : 'AVAILABLE', layerSize: info.size });
+          }
         }
       }
       return { layers, failures };
