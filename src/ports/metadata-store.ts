@@ -1,6 +1,9 @@
-// MetadataStore: repositories, blob links, upload sessions, manifests, tags and referrers. Every
-// method is one atomic decision (one database transaction); services never hold a transaction open
-// across I/O, so the same port fits SQLite (embedded) and PostgreSQL (scale-out).
+// MetadataStore: repositories, blob links, upload sessions, manifests, tags and referrers, lifecycle,
+// archive and garbage-collection records, declared as one interface per role (RepositoryRecords,
+// BlobLinks, UploadSessions, ImageCatalog, LifecycleRecords, ArchiveRecords, BlobCollection) that
+// MetadataStore joins. Every method is one atomic decision (one database transaction); services
+// never hold a transaction open across I/O, so the same port fits SQLite (embedded) and PostgreSQL
+// (scale-out).
 
 import type { LifecycleAction, LifecycleImage } from '../domain/lifecycle/types.ts';
 import type { RepositorySettings } from '../domain/repository.ts';
@@ -108,14 +111,8 @@ export interface Referrer {
   readonly annotations?: Record<string, string>;
 }
 
-/**
- * Contract (test/contracts/metadata-store.contract.ts runs it against every adapter):
- * - Names are pre-validated by domain/names.ts; adapters store them verbatim.
- * - Lists are sorted by byte order of the name (the OCI spec's lexical order) and paginate with an
- *   exclusive `after` cursor and a `limit`.
- * - Deleting a repository removes its manifests, tags, blob links and upload sessions (not blob bytes).
- */
-export interface MetadataStore {
+/** Repositories: their settings, policies and resource tags; registry-wide settings. */
+export interface RepositoryRecords {
   /** Creates a repository (default settings unless given); returns undefined when it exists already. */
   createRepository(name: string, at: Date, settings?: Partial<RepositorySettings>, tags?: Record<string, string>): Promise<Repository | undefined>;
   /** Changes some settings; returns the updated repository, or undefined when absent. */
@@ -138,7 +135,13 @@ export interface MetadataStore {
   getResourceTags(name: string): Promise<Record<string, string> | undefined>;
   /** Adds/overwrites tags then removes `remove` keys, refusing with 'too-many' past `max` tags. */
   changeResourceTags(name: string, add: Record<string, string>, remove: readonly string[], max: number): Promise<boolean | 'too-many'>;
+  /** Registry-wide settings (registry policy, account settings) by name. */
+  getSetting(name: string): Promise<string | undefined>;
+  putSetting(name: string, value: string | undefined): Promise<void>;
+}
 
+/** Which repository may see which blob, and the fenced push path (reservation, then link) garbage collection relies on. */
+export interface BlobLinks {
   /**
    * Records blob `digest` (size `size`) and links it to `repo`, raising the blob's touched time to `at`
    * (also when the link exists already); idempotent. False if no such repo, or when garbage collection
@@ -150,14 +153,43 @@ export interface MetadataStore {
   getLinkedBlob(repo: string, digest: string): Promise<{ digest: string; size: number } | undefined>;
   /** Removes the link; false when there was none. The bytes stay until garbage collection. */
   unlinkBlob(repo: string, digest: string): Promise<boolean>;
+  // Garbage collection's side of pushes (contract: test/contracts/metadata-store-gc.contract.test.ts;
+  // protocol: docs/lifecycle.md). A blob's touched time is raised when it is reserved, linked or
+  // mounted, and whenever a manifest that names it is deleted (by any method, repository deletion
+  // included; the adapter's clock gives the time).
+  /**
+   * Install step 1, before blob bytes are moved into the BlobStore: in one transaction records blob
+   * `digest` when absent (size `size`, a new incarnation) and raises its touched time to `at`. Answers
+   * 'marked' (nothing changes) while garbage collection is deleting the blob: wait and try again.
+   */
+  reserveBlob(digest: string, size: number, at: Date): Promise<BlobReservation | 'marked'>;
+  /**
+   * Install step 2, once the bytes are durable: in one transaction links the blob to `repo`, records
+   * `size` and raises its touched time to `at`, only when the blob row is still the incarnation `r`
+   * names and is not marked. 'collected' when a collection took the blob after reserveBlob (the bytes
+   * just installed may be gone: the push must fail); 'no-repository' when `repo` does not exist.
+   */
+  linkReservedBlob(repo: string, r: BlobReservation, size: number, at: Date): Promise<'linked' | 'collected' | 'no-repository'>;
+  /**
+   * Cross-repository mount in one transaction: when `digest` is linked to `from`, links it to `repo`
+   * too and raises its touched time to `at`. Undefined when it is not linked to `from` (or `from`
+   * does not exist); 'no-repository' when `repo` does not exist.
+   */
+  mountBlob(repo: string, from: string, digest: string, at: Date): Promise<{ digest: string; size: number } | 'no-repository' | undefined>;
+}
 
+/** Upload sessions (their bytes are the BlobStore's). */
+export interface UploadSessions {
   /** Registers an upload session; false when the repository does not exist. */
   createUpload(session: UploadSession): Promise<boolean>;
   getUpload(id: string): Promise<UploadSession | undefined>;
   deleteUpload(id: string): Promise<void>;
   /** Sessions started before `before` (abandoned-upload cleanup). */
   listUploadsStartedBefore(before: Date): Promise<UploadSession[]>;
+}
 
+/** Manifests, tags and images: pushes, pulls, listings, referrers and deletes. */
+export interface ImageCatalog {
   /**
    * In one transaction: checks the repository exists, every `blobDigests` is linked to it and every
    * `childDigests` is a manifest in it; stores the manifest (idempotent by digest) with its
@@ -194,9 +226,6 @@ export interface MetadataStore {
    * so an exclusion counts from the moment it is registered.
    */
   recordPull(repo: string, digest: string, at: Date, minIntervalMs: number, principalArn?: string): Promise<void>;
-  /** Registry-wide settings (registry policy, account settings) by name. */
-  getSetting(name: string): Promise<string | undefined>;
-  putSetting(name: string, value: string | undefined): Promise<void>;
   /** Manifests in `repo` whose subject is `subject`, optionally only of one artifactType and one image status (default ANY). */
   listReferrers(repo: string, subject: string, artifactType?: string, imageStatus?: ImageStatusFilter): Promise<Referrer[]>;
   /**
@@ -218,8 +247,11 @@ export interface MetadataStore {
    * tag does not exist.
    */
   untagImage(repo: string, tag: string, digest?: string): Promise<{ digest: string; imageDeleted: boolean } | 'mismatch' | undefined>;
+}
 
-  // --- lifecycle policies (contract: test/contracts/metadata-store-lifecycle.contract.test.ts) ---
+/** Lifecycle policies, their previews, and the image facts rules are evaluated on. */
+export interface LifecycleRecords {
+  // Contract: test/contracts/metadata-store-lifecycle.contract.test.ts.
   /** The repository's lifecycle policy record (both members absent when none), or undefined when no such repository. */
   getLifecyclePolicy(repo: string): Promise<LifecyclePolicyRecord | undefined>;
   /**
@@ -250,8 +282,11 @@ export interface MetadataStore {
   finishLifecyclePreview(repo: string, startedAt: Date, status: 'COMPLETE' | 'FAILED', results?: readonly LifecycleAction[]): Promise<boolean>;
   /** The repository's last preview, or undefined when none (or no such repository). */
   getLifecyclePreview(repo: string): Promise<LifecyclePreviewRecord | undefined>;
+}
 
-  // --- archive storage class and pull-time update exclusions (contract: test/contracts/metadata-store-archive.contract.test.ts) ---
+/** The archive storage class and the pull-time update exclusion list. */
+export interface ArchiveRecords {
+  // Contract: test/contracts/metadata-store-archive.contract.test.ts.
   /**
    * Moves image `digest` of `repo` to status `to` in one transaction, only when its status now is one of
    * `from` (else 'from', with the status it has). Archiving is refused ('referenced') while an index in
@@ -270,29 +305,10 @@ export interface MetadataStore {
   removePullTimeExclusion(principalArn: string): Promise<boolean>;
   /** Excluded principals in ARN order after `after` (exclusive), at most `limit`. */
   listPullTimeExclusions(after: string | undefined, limit: number): Promise<PullTimeExclusion[]>;
+}
 
-  // --- garbage collection (contract: test/contracts/metadata-store-gc.contract.test.ts; protocol: docs/lifecycle.md) ---
-  // A blob's touched time is raised when it is reserved, linked or mounted, and whenever a manifest that
-  // names it is deleted (by any method, repository deletion included; the adapter's clock gives the time).
-  /**
-   * Install step 1, before blob bytes are moved into the BlobStore: in one transaction records blob
-   * `digest` when absent (size `size`, a new incarnation) and raises its touched time to `at`. Answers
-   * 'marked' (nothing changes) while garbage collection is deleting the blob: wait and try again.
-   */
-  reserveBlob(digest: string, size: number, at: Date): Promise<BlobReservation | 'marked'>;
-  /**
-   * Install step 2, once the bytes are durable: in one transaction links the blob to `repo`, records
-   * `size` and raises its touched time to `at`, only when the blob row is still the incarnation `r`
-   * names and is not marked. 'collected' when a collection took the blob after reserveBlob (the bytes
-   * just installed may be gone: the push must fail); 'no-repository' when `repo` does not exist.
-   */
-  linkReservedBlob(repo: string, r: BlobReservation, size: number, at: Date): Promise<'linked' | 'collected' | 'no-repository'>;
-  /**
-   * Cross-repository mount in one transaction: when `digest` is linked to `from`, links it to `repo`
-   * too and raises its touched time to `at`. Undefined when it is not linked to `from` (or `from`
-   * does not exist); 'no-repository' when `repo` does not exist.
-   */
-  mountBlob(repo: string, from: string, digest: string, at: Date): Promise<{ digest: string; size: number } | 'no-repository' | undefined>;
+/** Garbage collection of unreferenced blobs (docs/lifecycle.md#garbage-collection). */
+export interface BlobCollection {
   /**
    * One page of collection candidates: examines the next `limit` blobs touched before `cutoff`, in
    * (touchedAt, digest) order after `after` (exclusive), and returns those not marked whose digest no
@@ -312,7 +328,19 @@ export interface MetadataStore {
   listMarkedBlobs(limit: number): Promise<MarkedBlob[]>;
   /** Collection step 3, once the bytes are deleted: removes the rows of those `digests` that are marked; returns how many. */
   forgetMarkedBlobs(digests: readonly string[]): Promise<number>;
+}
 
+/**
+ * The whole port: every role above, as one adapter implements them over one database (the roles
+ * share it: deleting a repository, for instance, touches all of them). Services may depend on the
+ * roles they use. Contract (test/contracts/metadata-store*.ts runs it against every adapter, a suite
+ * per role):
+ * - Names are pre-validated by domain/names.ts; adapters store them verbatim.
+ * - Lists are sorted by byte order of the name (the OCI spec's lexical order) and paginate with an
+ *   exclusive `after` cursor and a `limit`.
+ * - Deleting a repository removes its manifests, tags, blob links and upload sessions (not blob bytes).
+ */
+export interface MetadataStore extends RepositoryRecords, BlobLinks, UploadSessions, ImageCatalog, LifecycleRecords, ArchiveRecords, BlobCollection {
   close(): Promise<void>;
 }
 
