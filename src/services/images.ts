@@ -4,7 +4,7 @@ import { tryParseDigest } from '../domain/digest.ts';
 import { errors } from '../domain/errors.ts';
 import { digestOf } from '../domain/manifest.ts';
 import { MANIFEST_TYPES, MT } from '../domain/media-types.ts';
-import type { ImageIdRow, ImageRecord, ImageStatus, ImageStatusFilter, ManifestRecord, Referrer, TagDecision, TagStatus } from '../ports/metadata-store.ts';
+import type { ImageExpectation, ImageIdRow, ImageRecord, ImageStatus, ImageStatusFilter, ManifestRecord, Referrer, TagDecision, TagStatus } from '../ports/metadata-store.ts';
 import type { ServiceDeps } from './context.ts';
 import type { ManifestService } from './manifests.ts';
 import type { RepositoryService } from './repositories.ts';
@@ -163,6 +163,14 @@ export class ImageService {
   }
 
   /**
+   * Deletes an image and all its tags by digest (BatchDeleteImage's rule: not while an index in the
+   * repository references it). With `expect` (lifecycle runs), only while the image still matches it.
+   */
+  async deleteByDigest(repo: string, digest: string, expect?: ImageExpectation): Promise<{ tags: string[] } | 'referenced' | 'changed' | undefined> {
+    return this.d.meta.deleteImage(repo, digest, expect);
+  }
+
+  /**
    * BatchDeleteImage, each identifier in request order. By tag: removes that tag, and the image with
    * it when it was the last one. By digest: removes the image and all its tags (one imageId per tag
    * removed, or the digest alone for an untagged image). An image that an index in the repository
@@ -182,7 +190,7 @@ export class ImageService {
         else imageIds.push({ imageDigest: r.digest, imageTag: id.imageTag });
         continue;
       }
-      const r = await this.d.meta.deleteImage(repo, id.imageDigest!);
+      const r = await this.deleteByDigest(repo, id.imageDigest!);
       if (r === 'referenced') failures.push(failure(id, 'ImageReferencedByManifestList'));
       else if (r === undefined || r === 'changed') failures.push(failure(id, 'ImageNotFound')); // ('changed' needs an expectation; none given)
       else if (r.tags.length === 0) imageIds.push({ imageDigest: id.imageDigest });

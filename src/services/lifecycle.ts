@@ -180,7 +180,7 @@ export class LifecycleService {
     };
     for (const action of actions) {
       if (action.type === 'EXPIRE') {
-        const r = await this.d.meta.deleteImage(repo, action.digest, expectOf(action));
+        const r = await this.images.deleteByDigest(repo, action.digest, expectOf(action));
         if (r === undefined) { skip(action, 'the image no longer exists.'); continue; }
         if (r === 'referenced') { skip(action, 'the image is referenced by a manifest list.'); continue; }
         if (r === 'changed') { skip(action, IMAGE_CHANGED); continue; }
