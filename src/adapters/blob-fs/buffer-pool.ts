@@ -20,9 +20,4 @@ export class BufferPool {
   release(buf: Buffer): void {
     if (buf.length === this.size && this.free.length < this.keep) this.free.push(buf);
   }
-
-  /** Buffers idle in the pool. */
-  get idle(): number {
-    return this.free.length;
-  }
 }

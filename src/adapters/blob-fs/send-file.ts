@@ -5,7 +5,7 @@ import type { Writable } from 'node:stream';
 import { BufferPool } from './buffer-pool.ts';
 
 /** Bytes per read and per write: large writes keep syscalls few and the receiver's reads full. */
-export const SEND_CHUNK = 1024 * 1024;
+const SEND_CHUNK = 1024 * 1024;
 /** Writes not yet reported written, per download: bounds a download's memory at 4 MiB. */
 const WRITES_IN_FLIGHT = 4;
 /** Idle buffers kept between downloads (16 MiB). */

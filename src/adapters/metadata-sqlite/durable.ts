@@ -10,9 +10,16 @@ import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 
-/** Runs `fn` (one whole transaction) with synchronous = NORMAL, then restores the connection's level. */
-export function withoutSync<T>(db: Database.Database, fn: () => T): T {
-  const level = db.pragma('synchronous', { simple: true }) as number;
+/** The connection's PRAGMA synchronous level (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA). */
+function syncLevel(db: Database.Database): number {
+  return db.pragma('synchronous', { simple: true }) as number;
+}
+
+/**
+ * Runs `fn` (one whole transaction) with synchronous = NORMAL, then restores the connection's level
+ * (`level`, when the caller has just read it).
+ */
+export function withoutSync<T>(db: Database.Database, fn: () => T, level = syncLevel(db)): T {
   if (level <= 1) return fn();
   db.pragma('synchronous = NORMAL');
   try {
@@ -37,8 +44,9 @@ export class GroupCommit {
    * degree the connection's synchronous level promises (FULL or EXTRA: on disk; NORMAL: as is).
    */
   async commit<T>(fn: () => T): Promise<T> {
-    if (!this.walPath || (this.db.pragma('synchronous', { simple: true }) as number) < 2) return fn();
-    const result = withoutSync(this.db, fn);
+    const level = syncLevel(this.db);
+    if (!this.walPath || level < 2) return fn();
+    const result = withoutSync(this.db, fn, level);
     await this.sync();
     return result;
   }
