@@ -203,11 +203,10 @@ export interface ImageCatalog {
   deleteManifest(repo: string, digest: string): Promise<boolean>;
   /** Deletes one tag (the manifest stays); false when absent. */
   deleteTag(repo: string, tag: string): Promise<boolean>;
-  /** Tags of `repo` after `after` (exclusive), at most `limit`. */
-  listTags(repo: string, after: string | undefined, limit: number): Promise<string[]>;
   /**
-   * The same page as listTags, already encoded: `json` is the JSON array of the names (byte order),
-   * `last` its final name (absent when empty) and `more` whether tags follow it. This is the hot path
+   * Tags of `repo` after `after` (exclusive), at most `limit`, in byte order, already encoded: `json`
+   * is the JSON array of the names, `last` its final name (absent when empty) and `more` whether tags
+   * follow it. This is the hot path
    * of tags/list: the store builds the array text without a JS string per name. Undefined when the
    * repository does not exist.
    */

@@ -25,6 +25,11 @@ export function manifest(opts: Partial<Omit<NewManifest, 'digest' | 'size' | 'by
   return { mediaType: MT_MANIFEST, blobDigests: [], childDigests: [], ...opts, digest: sha256(bytes), size: bytes.length, bytes };
 }
 
+/** A page of tag names (listTagsJson decoded; no repository reads as no tags). */
+export async function tagNames(s: MetadataStore, repo: string, after: string | undefined, limit: number): Promise<string[]> {
+  return JSON.parse((await s.listTagsJson(repo, after, limit))?.json ?? '[]') as string[];
+}
+
 export function metadataStoreContract(name: string, make: () => Promise<MetadataStoreFixture>): void {
   describe(`MetadataStore contract: ${name}`, () => {
     let fx: MetadataStoreFixture;
@@ -91,7 +96,7 @@ export function metadataStoreContract(name: string, make: () => Promise<Metadata
         assert.equal(await s.getLinkedBlob('gone/app', m.blobDigests[0]), undefined);
         assert.equal(await s.getManifest('gone/app', m.digest), undefined);
         assert.equal(await s.getManifestByTag('gone/app', 'latest'), undefined);
-        assert.deepEqual(await s.listTags('gone/app', undefined, 100), []);
+        assert.deepEqual(await tagNames(s, 'gone/app', undefined, 100), []);
         assert.deepEqual(await s.listReferrers('gone/app', m.digest), []);
         assert.deepEqual(await s.getLinkedBlob('kept/app', m.blobDigests[0]), { digest: m.blobDigests[0], size: 100 });
         assert.equal((await s.getManifestByTag('kept/app', 'latest'))?.digest, keep.digest);
@@ -180,7 +185,7 @@ export function metadataStoreContract(name: string, make: () => Promise<Metadata
           assert.equal(asked, false);
         }
         assert.equal(await s.getManifest('a', m.digest), undefined);
-        assert.deepEqual(await s.listTags('a', undefined, 10), []);
+        assert.deepEqual(await tagNames(s, 'a', undefined, 10), []);
       });
 
       test('putManifest reports a child manifest missing from the repository and stores nothing', async () => {
@@ -238,7 +243,7 @@ export function metadataStoreContract(name: string, make: () => Promise<Metadata
         await assert.rejects(put('r', b, 'v2', deny), /tag is immutable/);
         assert.equal(await s.getManifest('r', b.digest), undefined);
         assert.equal((await s.getManifestByTag('r', 'v1'))?.digest, a.digest);
-        assert.deepEqual(await s.listTags('r', undefined, 10), ['v1']);
+        assert.deepEqual(await tagNames(s, 'r', undefined, 10), ['v1']);
         assert.deepEqual(await s.listReferrers('r', a.digest), []);
         assert.deepEqual(await put('r', b, 'v2'), { ok: true, created: true }, 'created: the aborted write left nothing');
       });
@@ -253,7 +258,7 @@ export function metadataStoreContract(name: string, make: () => Promise<Metadata
         assert.equal(await s.deleteManifest('missing', b.digest), false);
         assert.equal(await s.getManifest('r', a.digest), undefined);
         assert.equal(await s.getManifestByTag('r', 't1'), undefined);
-        assert.deepEqual(await s.listTags('r', undefined, 10), ['t3']);
+        assert.deepEqual(await tagNames(s, 'r', undefined, 10), ['t3']);
         assert.deepEqual(await put('r', a, 't1'), { ok: true, created: true });
       });
 
@@ -269,24 +274,24 @@ export function metadataStoreContract(name: string, make: () => Promise<Metadata
         assert.equal((await s.getManifest('r', a.digest))?.digest, a.digest);
       });
 
-      test('listTags is in byte order and paginates with an exclusive cursor', async () => {
+      test('tag pages are in byte order and paginate with an exclusive cursor', async () => {
         const a = await repoWithImage('r');
         await repoWithImage('other');
         const tags = ['latest', 'v1', 'V1', '1.0', '1.0-rc', '_x', 'a-b', 'a.b', 'a_b', 'Z', 'z'];
         for (const t of shuffled(tags)) await put('r', a, t);
         const sorted = [...tags].sort(byteOrder);
-        assert.deepEqual(await s.listTags('r', undefined, 100), sorted);
+        assert.deepEqual(await tagNames(s, 'r', undefined, 100), sorted);
         const pages: string[] = [];
-        for (let after: string | undefined, page: string[]; (page = await s.listTags('r', after, 3)).length > 0; after = page[page.length - 1]) {
+        for (let after: string | undefined, page: string[]; (page = await tagNames(s, 'r', after, 3)).length > 0; after = page[page.length - 1]) {
           assert.ok(page.length <= 3);
           pages.push(...page);
         }
         assert.deepEqual(pages, sorted);
-        assert.deepEqual(await s.listTags('r', 'a', 2), sorted.slice(sorted.indexOf('a-b'), sorted.indexOf('a-b') + 2));
-        assert.deepEqual(await s.listTags('other', undefined, 100), []);
+        assert.deepEqual(await tagNames(s, 'r', 'a', 2), sorted.slice(sorted.indexOf('a-b'), sorted.indexOf('a-b') + 2));
+        assert.deepEqual(await tagNames(s, 'other', undefined, 100), []);
       });
 
-      test('listTagsJson is listTags as JSON text, with the last name and whether more follow', async () => {
+      test('listTagsJson pages as JSON text, with the last name and whether more follow', async () => {
         const a = await repoWithImage('r');
         await repoWithImage('other');
         // Enough names, inserted out of order, that an unordered aggregate would show.
@@ -301,7 +306,7 @@ export function metadataStoreContract(name: string, make: () => Promise<Metadata
         for (let i = 0; ; i++) {
           const page = (await s.listTagsJson('r', after, 1000))!;
           const names = JSON.parse(page.json) as string[];
-          assert.deepEqual(names, await s.listTags('r', after, 1000), `page ${i}`);
+          assert.deepEqual(names, sorted.slice(pages.length, pages.length + 1000), `page ${i}`);
           assert.equal(page.last, names[names.length - 1]);
           pages.push(...names);
           if (!page.more) break;

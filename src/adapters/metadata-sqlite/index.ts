@@ -169,7 +169,6 @@ class SqliteMetadataStore implements MetadataStore {
       tagUpsert: p(`INSERT INTO tags (repository_id, name, digest, updated_at) VALUES (?, ?, ?, ?)
                     ON CONFLICT (repository_id, name) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at`),
       tagDelete: p('DELETE FROM tags WHERE repository_id = (SELECT id FROM repositories WHERE name = ?) AND name = ?'),
-      tagList: p('SELECT name FROM tags WHERE repository_id = ? AND name > ? ORDER BY name LIMIT ?').pluck(),
       // The aggregate takes the rows in the subquery's order (SQLite feeds an ordered, limited
       // subquery to it as a co-routine); the contract test checks the order on thousands of names.
       // Blob references of the repository's images, by status: [archived ones, others].
@@ -381,12 +380,6 @@ class SqliteMetadataStore implements MetadataStore {
 
   async deleteTag(repo: string, tag: string): Promise<boolean> {
     return this.s.tagDelete.run(repo, tag).changes === 1;
-  }
-
-  async listTags(repo: string, after: string | undefined, limit: number): Promise<string[]> {
-    const id = this.s.repoId.get(repo);
-    if (id === undefined) return [];
-    return this.s.tagList.all(id, after ?? '', limit) as string[];
   }
 
   async listTagsJson(repo: string, after: string | undefined, limit: number): Promise<TagPageJson | undefined> {
