@@ -45,8 +45,15 @@ export function openSqlite(opts: SqliteOptions): { meta: MetadataStore; identity
   return { meta: new SqliteMetadataStore(db), identity: sqliteIdentityStore(db) };
 }
 
+/** Thrown when wharf.db was made by a newer Wharf: its schema is past every migration this one knows. */
+export class SchemaTooNewError extends Error {}
+
 function migrate(db: Database.Database): void {
   const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    db.close();
+    throw new SchemaTooNewError(`the database was made by a newer Wharf (schema version ${version}; this one knows ${MIGRATIONS.length}): downgrades are not supported, restore the backup taken before the upgrade`);
+  }
   for (let v = version; v < MIGRATIONS.length; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]);
