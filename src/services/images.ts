@@ -232,7 +232,9 @@ export class ImageService {
     const alreadyTagged: TagDecision = (_r, tag, current, next) => {
       if (current === next) throw errors.imageAlreadyExists({ repo, registryId, digest: next, tag });
     };
-    const pushed = await this.manifests.put(repo, input.tag ?? digestOf(bytes, 'sha256'), bytes, mediaType, {
+    // A given imageDigest (sha256 or sha512) is the digest the image is stored and reported under.
+    const pushed = await this.manifests.put(repo, input.tag ?? input.digest ?? digestOf(bytes, 'sha256'), bytes, mediaType, {
+      digest: input.tag !== undefined ? input.digest : undefined,
       decideTag: alreadyTagged,
       missing: (digest, kind) => kind === 'manifest'
         ? errors.referencedImagesNotFound({ repo, registryId, digests: [digest] })

@@ -336,7 +336,8 @@ class SqliteMetadataStore implements MetadataStore {
     return (this.s.uploadsBefore.all(ms(before)) as Row[]).map((r) => ({ id: r.id, repo: r.repo, startedAt: new Date(r.started_at) }));
   }
 
-  async putManifest(repo: string, m: NewManifest, tag: string | undefined, at: Date, decide: TagDecision): Promise<PutManifestResult> {
+  async putManifest(repo: string, m: NewManifest, tag: string | readonly string[] | undefined, at: Date, decide: TagDecision): Promise<PutManifestResult> {
+    const tags = tag === undefined ? [] : typeof tag === 'string' ? [tag] : tag;
     return this.db.transaction((): PutManifestResult => {
       const row = this.s.repoGet.get(repo) as Row | undefined;
       if (!row) return { ok: false, reason: 'repository' };
@@ -355,10 +356,10 @@ class SqliteMetadataStore implements MetadataStore {
         for (const d of m.childDigests) this.s.refInsert.run(id, m.digest, 'manifest', d);
         created = true;
       }
-      if (tag !== undefined) {
-        const current = this.s.tagGet.get(id, tag) as string | undefined;
-        decide(toRepository(row), tag, current, m.digest);
-        if (current !== m.digest) this.s.tagUpsert.run(id, tag, m.digest, ms(at));
+      for (const t of tags) {
+        const current = this.s.tagGet.get(id, t) as string | undefined;
+        decide(toRepository(row), t, current, m.digest);
+        if (current !== m.digest) this.s.tagUpsert.run(id, t, m.digest, ms(at));
       }
       return { ok: true, created };
     }).immediate();
