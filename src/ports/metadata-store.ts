@@ -240,6 +240,12 @@ export interface ImageCatalog {
    * ACTIVE or ACTIVATING): BatchCheckLayerAvailability then reports the layer ARCHIVED.
    */
   blobInArchivedImagesOnly(repo: string, digest: string): Promise<boolean>;
+  /**
+   * The most recently pushed manifest of `repo` (any image status) that names blob `digest` as its
+   * config or a layer; undefined when none does. BatchCheckLayerAvailability reads the layer's media
+   * type from it.
+   */
+  latestManifestUsingBlob(repo: string, digest: string): Promise<ManifestRecord | undefined>;
   deleteImage(repo: string, digest: string, expect?: ImageExpectation): Promise<{ tags: string[] } | 'referenced' | 'changed' | undefined>;
   /**
    * BatchDeleteImage by tag, in one transaction: removes `tag` (when `digest` is given, only if the tag

@@ -175,6 +175,10 @@ class SqliteMetadataStore implements MetadataStore {
       blobRefStatus: p(`SELECT coalesce(sum(m.image_status = 'ARCHIVED'), 0) AS archived, coalesce(sum(m.image_status <> 'ARCHIVED'), 0) AS other
                         FROM manifest_references r JOIN manifests m ON m.repository_id = r.repository_id AND m.digest = r.manifest_digest
                         WHERE r.repository_id = (SELECT id FROM repositories WHERE name = ?) AND r.kind = 'blob' AND r.digest = ?`),
+      manifestUsingBlob: p(`SELECT m.digest, m.media_type, m.size, m.bytes, m.artifact_type, m.subject, m.pushed_at, m.last_pulled_at, m.image_status
+                            FROM manifest_references r JOIN manifests m ON m.repository_id = r.repository_id AND m.digest = r.manifest_digest
+                            WHERE r.repository_id = (SELECT id FROM repositories WHERE name = ?) AND r.kind = 'blob' AND r.digest = ?
+                            ORDER BY m.pushed_at DESC, m.digest LIMIT 1`),
       tagListJson: p(`SELECT json_group_array(name) FROM (SELECT name FROM tags
                       WHERE repository_id = (SELECT id FROM repositories WHERE name = ?) AND name > ? ORDER BY name LIMIT ?)`).pluck(),
       referrers: p(`SELECT digest, media_type, size, artifact_type, annotations FROM manifests m
@@ -410,6 +414,11 @@ class SqliteMetadataStore implements MetadataStore {
   async blobInArchivedImagesOnly(repo: string, digest: string): Promise<boolean> {
     const r = this.s.blobRefStatus.get(repo, digest) as { archived: number; other: number };
     return r.archived > 0 && r.other === 0;
+  }
+
+  async latestManifestUsingBlob(repo: string, digest: string): Promise<ManifestRecord | undefined> {
+    const r = this.s.manifestUsingBlob.get(repo, digest) as Row | undefined;
+    return r ? toManifest(repo, r) : undefined;
   }
 
   async deleteImage(repo: string, digest: string, expect?: ImageExpectation): Promise<{ tags: string[] } | 'referenced' | 'changed' | undefined> {
