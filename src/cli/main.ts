@@ -100,7 +100,7 @@ export function buildCli(): Command {
           ? `failed ${r.repository}: ${r.error instanceof Error ? r.error.message : String(r.error)}`
           : `evaluated ${r.repository}: ${r.expired.length} expired, ${r.transitioned.length} transitioned, ${r.skipped.length} skipped`);
       }
-      if (reports.some((r) => r.error !== undefined)) process.exitCode = 1;
+      if (reports.some((r) => r.error !== undefined)) process.exitCode = EXIT.failed;
     }));
   common(program.command('gc').description('delete blobs no manifest references (after gcGraceSeconds) and abandoned uploads; safe while a server runs'))
     .option('--dry-run', 'list what would be deleted and delete nothing')

@@ -125,6 +125,16 @@ test('half of WHARF_ROOT_* stops serve before it touches the data dir', async ()
   assert.equal(existsSync(dir), false);
 });
 
+test('an unexpected error (a corrupt wharf.db) is one line and exit status 1, not a stack trace', async () => {
+  const dir = tmp();
+  writeFileSync(join(dir, 'wharf.db'), Buffer.alloc(8192, 0x5a));
+  for (const args of [['serve', '--port', '0'], ['repositories', 'list']]) {
+    const r = await wharfCli([...args, '--data-dir', dir]);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(oneLine(r.stderr.replace(/^wharf: using data dir .*\n/, '')), 'wharf: unexpected error: file is not a database (SQLITE_NOTADB)');
+  }
+});
+
 test('usage errors exit 2 with commander\'s message, help exits 0', async () => {
   const r = await wharfCli(['repositories', 'create']);
   assert.equal(r.code, 2);
