@@ -1,6 +1,7 @@
 // The `wharf` command: serve, and admin commands that work on the embedded store directly.
 import { Command, CommanderError, Option } from 'commander';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import pkg from '../../package.json' with { type: 'json' };
 import { buildServices, DataDirError, directoryOrMissing, hasStore, openStores, rootCredentialsFile, rootKeyFromEnv, writeRootCredentials } from '../app.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
@@ -35,6 +36,11 @@ async function withServices<T>(opts: CommonOpts, fn: (s: ReturnType<typeof build
     const what = exists ? 'holds no Wharf store (no wharf.db)' : 'does not exist';
     const offer = opts.create === false ? '; pass --create to make a new store there' : '';
     throw new DataDirError(`data dir ${config.dataDir} ${what}: check --data-dir or WHARF_DATA_DIR (wharf serve makes the store on its first start)${offer}`);
+  }
+  const keyFile = config.masterKeyFile ?? join(config.dataDir, 'master.key');
+  if (hasStore(config.dataDir) && !existsSync(keyFile)) {
+    // A new master key would seal secrets the server cannot open: refuse instead of making one.
+    throw new DataDirError(`the master key ${keyFile} of the store in ${config.dataDir} is missing: give the server's --config or WHARF_MASTER_KEY_FILE`);
   }
   console.error(`wharf: using data dir ${config.dataDir}`);
   const stores = await openStores(config, { shared: true });

@@ -66,6 +66,22 @@ test('admin commands refuse a data dir without a store, naming it; only reposito
   assert.equal(listed.stderr, `wharf: using data dir ${empty}\n`);
 });
 
+test('admin commands refuse a store whose master key is elsewhere instead of making a new key', async () => {
+  const dir = tmp();
+  const keyDir = tmp();
+  const env = { WHARF_MASTER_KEY_FILE: join(keyDir, 'master.key') };
+  const made = await wharfCli(['repositories', 'create', 'a/b', '--data-dir', dir, '--create'], env);
+  assert.equal(made.code, 0, made.stderr);
+  assert.equal(existsSync(join(dir, 'master.key')), false);
+  for (const args of [['credentials', 'rotate-root'], ['repositories', 'list'], ['repositories', 'create', 'c/d', '--create']]) {
+    const r = await wharfCli([...args, '--data-dir', dir]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(oneLine(r.stderr), `wharf: the master key ${join(dir, 'master.key')} of the store in ${dir} is missing: give the server's --config or WHARF_MASTER_KEY_FILE`);
+  }
+  assert.equal(existsSync(join(dir, 'master.key')), false, 'no new master key was made');
+  assert.equal((await wharfCli(['repositories', 'list', '--data-dir', dir], env)).stdout, 'a/b\n');
+});
+
 test('wharf --version prints the version of package.json', async () => {
   const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   for (const flag of ['--version', '-v']) {
@@ -128,6 +144,7 @@ test('half of WHARF_ROOT_* stops serve before it touches the data dir', async ()
 test('an unexpected error (a corrupt wharf.db) is one line and exit status 1, not a stack trace', async () => {
   const dir = tmp();
   writeFileSync(join(dir, 'wharf.db'), Buffer.alloc(8192, 0x5a));
+  writeFileSync(join(dir, 'master.key'), `${Buffer.alloc(32, 1).toString('base64')}\n`, { mode: 0o600 });
   for (const args of [['serve', '--port', '0'], ['repositories', 'list']]) {
     const r = await wharfCli([...args, '--data-dir', dir]);
     assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
