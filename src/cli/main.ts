@@ -20,8 +20,11 @@ interface CommonOpts { config?: string; dataDir?: string; create?: boolean }
  */
 export const EXIT = { ok: 0, failed: 1, refused: 2 } as const;
 
+/** The validated configuration of a command; ConfigError also when only half of WHARF_ROOT_* is set. */
 function configFrom(opts: CommonOpts, extra: Record<string, unknown> = {}): Config {
-  return loadConfig({ file: opts.config, env: process.env, flags: { dataDir: opts.dataDir, ...extra } });
+  const config = loadConfig({ file: opts.config, env: process.env, flags: { dataDir: opts.dataDir, ...extra } });
+  rootKeyFromEnv(process.env);
+  return config;
 }
 
 /**
@@ -63,9 +66,7 @@ export function buildCli(): Command {
     .option('--host <host>', 'address to listen on (WHARF_HOST)')
     .addOption(new Option('--port <port>', 'port to listen on (WHARF_PORT)'))
     .action(async (opts) => {
-      const config = configFrom(opts, { host: opts.host, port: opts.port });
-      rootKeyFromEnv(process.env);
-      await serve(config);
+      await serve(configFrom(opts, { host: opts.host, port: opts.port }));
     });
 
   const repos = program.command('repositories').description('manage repositories in the embedded store');

@@ -130,13 +130,15 @@ function readOnly(dir: string, argv: string[]): { code: number; stderr: string }
   }
 }
 
-test('half of WHARF_ROOT_* stops serve before it touches the data dir', async () => {
+test('half of WHARF_ROOT_* stops serve and the admin commands before they touch the data dir', async () => {
   const parent = tmp();
   const dir = join(parent, 'data');
   for (const [set, unset] of [['WHARF_ROOT_ACCESS_KEY_ID', 'WHARF_ROOT_SECRET_ACCESS_KEY'], ['WHARF_ROOT_SECRET_ACCESS_KEY', 'WHARF_ROOT_ACCESS_KEY_ID']]) {
-    const r = await wharfCli(['serve', '--port', '0', '--data-dir', dir], { [set]: 'AKIAHALFSETKEY', [unset]: '' });
-    assert.equal(r.code, 2);
-    assert.equal(oneLine(r.stderr), `wharf: configuration error: ${set} is set but ${unset} is not: set both, or neither`);
+    for (const args of [['serve', '--port', '0'], ['repositories', 'create', 'a/b', '--create'], ['credentials', 'rotate-root']]) {
+      const r = await wharfCli([...args, '--data-dir', dir], { [set]: 'AKIAHALFSETKEY', [unset]: '' });
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(oneLine(r.stderr), `wharf: configuration error: ${set} is set but ${unset} is not: set both, or neither`);
+    }
   }
   assert.equal(existsSync(dir), false);
 });
