@@ -138,7 +138,7 @@ export function writeRootCredentials(config: Config, key: { accessKeyId: string;
 
 /**
  * The root key WHARF_ROOT_ACCESS_KEY_ID / WHARF_ROOT_SECRET_ACCESS_KEY name, or undefined when neither
- * is set. ConfigError when only one is (checked by `wharf serve` before it touches the data dir).
+ * is set. ConfigError when only one is (every `wharf` command checks this before it touches the data dir).
  */
 export function rootKeyFromEnv(env: NodeJS.ProcessEnv): { accessKeyId: string; secretAccessKey: string } | undefined {
   const id = env.WHARF_ROOT_ACCESS_KEY_ID;
