@@ -190,7 +190,7 @@ out = {'start': start, 'full': full, 'pages': pages, 'tagged': tagged, 'untagged
     assert.equal(again.code, 0, again.stderr);
     assert.equal(again.stdout, 'evaluated lc/preview: 0 expired, 0 transitioned, 0 skipped\n', 'only lc/preview has a policy, and it has nothing left to do');
     const none = await wharfCli(['lifecycle', 'run', '--repository', 'lc/errors', '--data-dir', w.dataDir]);
-    assert.deepEqual([none.code, none.stderr.trim()], [2, `wharf: ${notFound('lc/errors')}`]);
+    assert.deepEqual([none.code, none.stderr.trim()], [2, `wharf: using data dir ${w.dataDir}\nwharf: ${notFound('lc/errors')}`]);
   });
 });
 

@@ -98,7 +98,7 @@ export async function wharfCli(args: string[], env: Record<string, string> = {})
 export async function startWharf(opts: { dataDir?: string; env?: Record<string, string>; args?: string[]; repositories?: string[] } = {}): Promise<RunningWharf> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'wharf-test-'));
   for (const r of opts.repositories ?? []) {
-    const res = await wharfCli(['repositories', 'create', r, '--data-dir', dataDir], opts.env);
+    const res = await wharfCli(['repositories', 'create', r, '--data-dir', dataDir, '--create'], opts.env);
     if (res.code !== 0) throw new Error(`repositories create ${r} failed: ${res.stderr}`);
   }
   const port = await freePort();
