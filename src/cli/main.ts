@@ -1,4 +1,5 @@
 // The `wharf` command: serve, and admin commands that work on the embedded store directly.
+import { SchemaTooNewError } from '../adapters/metadata-sqlite/index.ts';
 import { Command, CommanderError, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -167,7 +168,7 @@ function printLifecycleEvent(e: LifecycleEvent): void {
 /** One line for an error: what the operator reads instead of a stack trace. */
 function describeError(e: unknown): { line: string; code: number } {
   if (e instanceof ConfigError) return { line: `configuration error: ${e.message}`, code: EXIT.refused };
-  if (e instanceof DataDirError || e instanceof WharfError) return { line: e.message, code: EXIT.refused };
+  if (e instanceof DataDirError || e instanceof WharfError || e instanceof SchemaTooNewError) return { line: e.message, code: EXIT.refused };
   const err = e as NodeJS.ErrnoException;
   const msg = (err instanceof Error ? err.message : String(e)).split('\n')[0];
   return { line: `unexpected error: ${msg}${err?.code && !msg.includes(err.code) ? ` (${err.code})` : ''}`, code: EXIT.failed };

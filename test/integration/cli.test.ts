@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import Database from 'better-sqlite3';
 import { ROOT, WHARF_BIN, startWharf, wharfCli, authedFetch as fetch } from '../helpers/server.ts';
 import { requireTools } from '../helpers/tools.ts';
 
@@ -151,6 +152,19 @@ test('an unexpected error (a corrupt wharf.db) is one line and exit status 1, no
     const r = await wharfCli([...args, '--data-dir', dir]);
     assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
     assert.equal(oneLine(r.stderr.replace(/^wharf: using data dir .*\n/, '')), 'wharf: unexpected error: file is not a database (SQLITE_NOTADB)');
+  }
+});
+
+test('a wharf.db made by a newer Wharf stops serve and the admin commands with one line, exit 2', async () => {
+  const dir = tmp();
+  assert.equal((await wharfCli(['repositories', 'create', 'a/b', '--data-dir', dir, '--create'])).code, 0);
+  const db = new Database(join(dir, 'wharf.db'));
+  db.pragma('user_version = 9999');
+  db.close();
+  for (const args of [['serve', '--port', '0'], ['repositories', 'list']]) {
+    const r = await wharfCli([...args, '--data-dir', dir]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(oneLine(r.stderr.replace(/^wharf: using data dir .*\n/, '')), /^wharf: the database was made by a newer Wharf \(schema version 9999; .*downgrades are not supported/);
   }
 });
 
