@@ -6,7 +6,7 @@ import type { Config } from '../config/schema.ts';
 import { WharfError } from '../domain/errors.ts';
 import type { GcReport } from '../services/gc.ts';
 import type { LifecycleEvent } from '../services/lifecycle.ts';
-import { serve } from '../main.ts';
+import { StartupError, serve } from '../main.ts';
 
 interface CommonOpts { config?: string; dataDir?: string }
 
@@ -129,7 +129,8 @@ export async function main(argv: string[]): Promise<void> {
   } catch (e) {
     if (e instanceof ConfigError) console.error(`wharf: configuration error: ${e.message}`);
     else if (e instanceof WharfError) console.error(`wharf: ${e.message}`);
+    else if (e instanceof StartupError) console.error(`wharf: ${e.message}`);
     else throw e;
-    process.exit(2);
+    process.exit(e instanceof StartupError ? 1 : 2);
   }
 }
