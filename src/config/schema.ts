@@ -36,4 +36,4 @@ export function envName(key: string): string {
 }
 
 /** WHARF_* variables that are not configuration keys (read elsewhere, e.g. by tests or credentials). */
-export const NON_CONFIG_ENV = new Set(['WHARF_REQUIRE_TOOLS', 'WHARF_ROOT_ACCESS_KEY_ID', 'WHARF_ROOT_SECRET_ACCESS_KEY']);
+export const NON_CONFIG_ENV = new Set(['WHARF_REQUIRE_TOOLS', 'WHARF_TSX', 'WHARF_ROOT_ACCESS_KEY_ID', 'WHARF_ROOT_SECRET_ACCESS_KEY']);

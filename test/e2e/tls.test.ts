@@ -7,7 +7,7 @@ import { copyFileSync, renameSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { registryLogin, startWharf, TEST_CREDENTIALS } from '../helpers/server.ts';
+import { registryLogin, startWharf, TEST_CREDENTIALS, wharfCli } from '../helpers/server.ts';
 import { makeTestCa, peerCertificate } from '../helpers/tls.ts';
 import { requireTools } from '../helpers/tools.ts';
 
@@ -99,4 +99,28 @@ test('a replaced certificate is served on new connections without a restart; a b
   assert.match(w.output(), /live\.crt/, 'the log names the file');
   assert.equal((await peerCertificate(w.url, ca.caFile)).serial, second.serial);
   assert.equal(w.proc.exitCode, null);
+});
+
+test('an unreadable, non-PEM or mismatched certificate stops start-up with one line and no stack', { timeout: 60_000 }, async (t) => {
+  if (!requireTools(t, 'openssl')) return;
+  const ca = makeTestCa();
+  t.after(() => ca.remove());
+  const a = ca.issue('a'), b = ca.issue('b');
+  const notPem = join(ca.dir, 'not.pem');
+  writeFileSync(notPem, 'hello\n');
+  const serve = (cert: string, key: string) => wharfCli(['serve', '--port', '0', '--data-dir', join(ca.dir, 'data')], { WHARF_TLS_CERT_FILE: cert, WHARF_TLS_KEY_FILE: key });
+  const cases: [string, string, RegExp][] = [
+    [join(ca.dir, 'missing.crt'), a.keyFile, /^wharf: cannot read TLS certificate \S+missing\.crt: ENOENT\n$/],
+    [notPem, a.keyFile, /^wharf: TLS certificate \S+not\.pem is not a PEM certificate: [^\n]+\n$/],
+    [a.certFile, notPem, /^wharf: TLS key \S+not\.pem cannot be used with \S+a\.crt: [^\n]+\n$/],
+    [a.certFile, b.keyFile, /^wharf: TLS key \S+b\.key cannot be used with \S+a\.crt: [^\n]*key values mismatch[^\n]*\n$/],
+  ];
+  for (const [cert, key, expected] of cases) {
+    const r = await serve(cert, key);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, expected);
+  }
+  const half = await wharfCli(['serve', '--port', '0', '--data-dir', join(ca.dir, 'data')], { WHARF_TLS_CERT_FILE: a.certFile });
+  assert.equal(half.code, 2);
+  assert.equal(half.stderr, 'wharf: configuration error: set both tlsCertFile (WHARF_TLS_CERT_FILE) and tlsKeyFile (WHARF_TLS_KEY_FILE), or neither\n');
 });
