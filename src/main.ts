@@ -2,11 +2,10 @@
 // config naming the port really bound, and shut down gracefully on SIGTERM/SIGINT (in-flight
 // requests finish; after shutdownTimeoutSeconds the process exits anyway). SIGHUP re-reads the TLS
 // files now.
-import type { Server as TlsServer } from 'node:tls';
-import { buildApp } from './app.ts';
+import { buildApp, type App } from './app.ts';
 import { withBoundPort } from './config/load.ts';
 import type { Config } from './config/schema.ts';
-import { ListenError, bindServer, hostPort } from './http/listen.ts';
+import { ListenError, bindServer, hostPort, type BoundServer } from './http/listen.ts';
 import { TlsError, loadTlsPair, watchTls, type TlsPair } from './http/tls.ts';
 
 /** A reason `wharf serve` cannot start (port taken, unusable certificate): one line, no stack. */
@@ -15,7 +14,7 @@ export class StartupError extends Error {}
 export async function serve(configured: Config): Promise<void> {
   const tlsFiles = configured.tlsCertFile && configured.tlsKeyFile ? { certFile: configured.tlsCertFile, keyFile: configured.tlsKeyFile } : undefined;
   let pair: TlsPair | undefined;
-  let bound;
+  let bound: BoundServer;
   try {
     pair = tlsFiles ? loadTlsPair(tlsFiles) : undefined;
     bound = await bindServer(configured.host, configured.port, pair);
@@ -24,9 +23,15 @@ export async function serve(configured: Config): Promise<void> {
     throw e;
   }
   const config = withBoundPort(configured, bound.address.port);
-  const app = await buildApp(config, { bound });
-  await app.http.ready();
-  const reloader = tlsFiles && pair ? watchTls(bound.server as unknown as TlsServer, tlsFiles, pair, config.tlsReloadSeconds, app.log) : undefined;
+  let app: App;
+  try {
+    app = await buildApp(config, { bound });
+    await app.http.ready();
+  } catch (e) {
+    await bound.close();
+    throw e;
+  }
+  const reloader = tlsFiles && pair ? watchTls(tlsFiles, pair, config.tlsReloadSeconds, app.log, (p) => bound.useCertificate(p)) : undefined;
   app.log.info({
     url: `${bound.tls ? 'https' : 'http'}://${hostPort(bound.address.address, bound.address.port)}`,
     address: bound.address.address, port: bound.address.port,

@@ -3,7 +3,7 @@
 // between binding and the app being ready wait (they are answered once it is), and failures to
 // bind (EADDRINUSE, EACCES) become one-line errors naming host:port.
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TlsPair } from './tls.ts';
 
@@ -19,6 +19,8 @@ export interface BoundServer {
   adopt(handler: Handler, opts: { keepAliveTimeout?: number; requestTimeout?: number; connectionTimeout?: number }): Server;
   /** Starts handing requests (and the queued ones) to the adopted handler. */
   open(): void;
+  /** Serves `pair` to new TLS connections from now on (https servers only). */
+  useCertificate(pair: TlsPair): void;
   /** Stops accepting, closes idle connections and waits for the others to end. */
   close(): Promise<void>;
 }
@@ -76,7 +78,13 @@ export async function bindServer(host: string, port: number, tls?: TlsPair): Pro
       handler = adopted;
       for (const [req, res] of queued.splice(0)) handler(req, res);
     },
+    useCertificate(pair) {
+      if (!tls) throw new Error('useCertificate on a plain http server');
+      (server as HttpsServer).setSecureContext({ cert: pair.cert, key: pair.key });
+    },
     close() {
+      // Requests still waiting for an app that never became ready get a 503 rather than hang.
+      for (const [, res] of queued.splice(0)) res.writeHead(503, { connection: 'close' }).end();
       return new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

@@ -1,10 +1,10 @@
 // The TLS certificate and key Wharf serves, read from tlsCertFile/tlsKeyFile, and their reload:
-// the files are checked every tlsReloadSeconds (and on SIGHUP); a new pair that loads is swapped in
-// with server.setSecureContext (new connections get it, open ones keep theirs); a broken new pair is
-// logged and the old one kept.
+// the files are checked every tlsReloadSeconds (and on SIGHUP); a new pair that loads is handed to
+// the server (new connections get it, open ones keep theirs); a broken new pair is logged and the
+// old one kept.
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createSecureContext, type Server as TlsServer } from 'node:tls';
+import { createSecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 
 export interface TlsPair {
@@ -61,16 +61,16 @@ function oneLine(e: unknown): string {
 }
 
 export interface TlsReloader {
-  /** Checks the files now (what SIGHUP does); resolves after any swap. */
+  /** Checks the files now (what SIGHUP does), swapping in a changed valid pair before returning. */
   check(): void;
   stop(): void;
 }
 
 /**
- * Watches `files` and swaps a changed, valid pair into `server`. `current` is the pair the server
- * started with. A broken pair is logged once per distinct content and the served one kept.
+ * Watches `files` and gives a changed, valid pair to `use` (BoundServer.useCertificate). `current` is
+ * the pair served at start. A broken pair is logged once per distinct failure and the served one kept.
  */
-export function watchTls(server: TlsServer, files: TlsFiles, current: TlsPair, intervalSeconds: number, log: Logger): TlsReloader {
+export function watchTls(files: TlsFiles, current: TlsPair, intervalSeconds: number, log: Logger, use: (pair: TlsPair) => void): TlsReloader {
   let served = current.fingerprint;
   let lastBroken: string | undefined;
   const check = () => {
@@ -85,7 +85,7 @@ export function watchTls(server: TlsServer, files: TlsFiles, current: TlsPair, i
     }
     lastBroken = undefined;
     if (pair.fingerprint === served) return;
-    server.setSecureContext({ cert: pair.cert, key: pair.key });
+    use(pair);
     served = pair.fingerprint;
     log.info({ certificate: pair.summary }, 'TLS certificate reloaded');
   };
