@@ -1,5 +1,5 @@
 // Amazon's own credential helper (docker-credential-ecr-login, through `credHelpers`) logs skopeo,
-// podman and buildah in to Wharf under ECR's real names. The helper always calls
+// podman, buildah and the docker CLI in to Wharf under ECR's real names. The helper always calls
 // https://api.ecr.<region>.amazonaws.com on 443, so the test runs in a private network and mount
 // namespace (unshare, as root): loopback up, a hosts file bind-mounted over /etc/hosts that maps the
 // two names to 127.0.0.1, and Wharf with TLS on 127.0.0.1:443. The machine's /etc/hosts and ports
@@ -60,12 +60,13 @@ step podman-inspect podman ${store('podman')} --events-backend none --cgroup-man
 step buildah-pull buildah ${store('buildah')} pull ${REGISTRY}/ecr/names:v1
 step buildah-push buildah ${store('buildah')} push --digestfile $D/buildah.digest ${REGISTRY}/ecr/names:v1 docker://${REGISTRY}/ecr/names:v2
 step skopeo-inspect-v2 skopeo --insecure-policy inspect docker://${REGISTRY}/ecr/names:v2
+step docker-manifest docker manifest inspect ${REGISTRY}/ecr/names:v1
 `;
 }
 
-test('docker-credential-ecr-login logs skopeo, podman and buildah in to Wharf under ECR names (private namespaces)', { timeout: 240_000 }, async (t) => {
+test('docker-credential-ecr-login logs skopeo, podman, buildah and docker in to Wharf under ECR names (private namespaces)', { timeout: 240_000 }, async (t) => {
   if (!requireRoot(t)) return;
-  if (!requireTools(t, 'unshare', 'ip', 'mount', 'openssl', 'curl', 'docker-credential-ecr-login', 'skopeo', 'podman', 'buildah', 'aws')) return;
+  if (!requireTools(t, 'unshare', 'ip', 'mount', 'openssl', 'curl', 'docker-credential-ecr-login', 'skopeo', 'podman', 'buildah', 'docker', 'aws')) return;
   const dir = tempDir(t, 'ecr-login');
   const ca = makeTestCa();
   t.after(() => ca.remove());
@@ -124,4 +125,7 @@ test('docker-credential-ecr-login logs skopeo, podman and buildah in to Wharf un
   stepOf('buildah-push');
   const v2 = JSON.parse(stepOf('skopeo-inspect-v2'));
   assert.equal(v2.Digest, readFileSync(join(dir, 'buildah.digest'), 'utf8').trim());
+  // The docker CLI reads manifests itself (no engine), logging in through docker's credHelpers.
+  const manifest = JSON.parse(stepOf('docker-manifest'));
+  assert.equal(manifest.config.digest, image.config.digest);
 });
