@@ -1,6 +1,7 @@
 // Listening, through the real `bin/wharf.js serve`: the "listening" log line names the address and
 // port really bound, WHARF_PORT=0 puts the bound port in every URI Wharf hands out, and a port that
 // cannot be had (in use, privileged) is a one-line error with a non-zero exit, never a stack trace.
+// In process: a request reaching the port bound before the app exists waits for it.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -11,6 +12,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ECRClient, CreateRepositoryCommand, GetAuthorizationTokenCommand, GetDownloadUrlForLayerCommand } from '@aws-sdk/client-ecr';
 import { TEST_CREDENTIALS, TEST_REGION, WHARF_BIN } from '../helpers/server.ts';
+import { buildApp } from '../../src/app.ts';
+import { loadConfig, withBoundPort } from '../../src/config/load.ts';
+import { bindServer } from '../../src/http/listen.ts';
 
 const rootEnv = { WHARF_ROOT_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, WHARF_ROOT_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey, WHARF_REGION: TEST_REGION };
 
@@ -114,4 +118,22 @@ test('a privileged port without the privilege is a one-line error (EACCES)', { t
   if (r.stderr.includes('already in use')) return t.skip('port 1 is taken on this machine');
   assert.equal(r.code, 1, r.stderr);
   assert.equal(r.stderr, 'wharf: cannot listen on 127.0.0.1:1: permission denied (ports below 1024 need privileges)\n');
+});
+
+test('a request that reaches the bound port before the app is ready is answered once it is', { timeout: 60_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'wharf-listen-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const configured = loadConfig({ env: { WHARF_PORT: '0', WHARF_DATA_DIR: dir, WHARF_LOG_LEVEL: 'silent' } });
+  const bound = await bindServer('127.0.0.1', 0);
+  const config = withBoundPort(configured, bound.address.port);
+  const arrived = new Promise<void>((r) => bound.server.once('request', () => r()));
+  const early = fetch(`${config.publicUrl}/v2/`);
+  await arrived; // the server has the request, and no app exists yet
+  const app = await buildApp(config, { bound });
+  t.after(() => app.close());
+  await app.http.ready();
+  const res = await early;
+  await res.arrayBuffer();
+  assert.equal(res.status, 401);
+  assert.equal(res.headers.get('www-authenticate'), `Basic realm="${config.publicUrl}/",service="ecr.amazonaws.com"`);
 });
