@@ -18,6 +18,7 @@ import { SIGNING_NAME } from './http/ecr/model.ts';
 import type { Config } from './config/schema.ts';
 import { ConfigError } from './config/load.ts';
 import { buildHttpServer } from './http/server.ts';
+import type { BoundServer } from './http/listen.ts';
 import type { Services } from './http/services.ts';
 import { startJobs, type Jobs } from './jobs/scheduler.ts';
 import type { BlobStore } from './ports/blob-store.ts';
@@ -172,13 +173,14 @@ export interface App {
   close(): Promise<void>;
 }
 
-export async function buildApp(config: Config, opts: { logger?: Logger; clock?: Clock } = {}): Promise<App> {
+/** `bound`: the listening server `wharf serve` bound first (see buildHttpServer); tests leave it out. */
+export async function buildApp(config: Config, opts: { logger?: Logger; clock?: Clock; bound?: BoundServer } = {}): Promise<App> {
   const log = opts.logger ?? pino({ level: config.logLevel, redact: ['req.headers.authorization', '*.secretAccessKey', '*.password', '*.token'] });
   const stores = await openStores(config, { clock: opts.clock });
   const services = buildServices(config, stores, opts.clock);
   const rootFile = await bootstrapRootKey(config, services, process.env);
   if (rootFile) log.warn({ file: rootFile }, 'generated the root access key; its id and secret are in this file (shown once, keep it safe)');
-  const http = buildHttpServer(services, config, log);
+  const http = buildHttpServer(services, config, log, opts.bound);
   let jobs: Jobs | undefined;
   return {
     config, http, services, log,

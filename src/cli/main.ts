@@ -10,7 +10,7 @@ import type { Config } from '../config/schema.ts';
 import { WharfError } from '../domain/errors.ts';
 import type { GcReport } from '../services/gc.ts';
 import type { LifecycleEvent } from '../services/lifecycle.ts';
-import { serve } from '../main.ts';
+import { StartupError, serve } from '../main.ts';
 
 interface CommonOpts { config?: string; dataDir?: string; create?: boolean }
 
@@ -169,6 +169,8 @@ function printLifecycleEvent(e: LifecycleEvent): void {
 function describeError(e: unknown): { line: string; code: number } {
   if (e instanceof ConfigError) return { line: `configuration error: ${e.message}`, code: EXIT.refused };
   if (e instanceof DataDirError || e instanceof WharfError || e instanceof SchemaTooNewError) return { line: e.message, code: EXIT.refused };
+  // Could not start: the port or the TLS files (src/main.ts).
+  if (e instanceof StartupError) return { line: e.message, code: EXIT.failed };
   const err = e as NodeJS.ErrnoException;
   const msg = (err instanceof Error ? err.message : String(e)).split('\n')[0];
   return { line: `unexpected error: ${msg}${err?.code && !msg.includes(err.code) ? ` (${err.code})` : ''}`, code: EXIT.failed };

@@ -61,6 +61,36 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     throw new ConfigError(msgs.join('; '));
   }
   const c = parsed.data;
-  const publicUrl = (c.publicUrl ?? `http://${c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}`).replace(/\/+$/, '');
-  return Object.freeze({ ...c, dataDir: resolve(c.dataDir), publicUrl });
+  if ((c.tlsCertFile === undefined) !== (c.tlsKeyFile === undefined)) {
+    throw new ConfigError(`set both tlsCertFile (${envName('tlsCertFile')}) and tlsKeyFile (${envName('tlsKeyFile')}), or neither`);
+  }
+  const publicUrl = c.publicUrl !== undefined ? normalizeUrl(c.publicUrl) : defaultPublicUrl(c);
+  return Object.freeze({
+    ...c, dataDir: resolve(c.dataDir), publicUrl,
+    ...(c.tlsCertFile !== undefined ? { tlsCertFile: resolve(c.tlsCertFile) } : {}),
+    ...(c.tlsKeyFile !== undefined ? { tlsKeyFile: resolve(c.tlsKeyFile) } : {}),
+  });
+}
+
+/** `https://h.example:443/` → `https://h.example`: no default port, no trailing slash (ECR's form). */
+function normalizeUrl(url: string): string {
+  const u = new URL(url);
+  return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+}
+
+/** The publicUrl when none is configured: http(s)://<host>:<port>, https when TLS files are set. */
+function defaultPublicUrl(c: { host: string; port: number; tlsCertFile?: string }): string {
+  const host = c.host.includes(':') ? `[${c.host}]` : c.host;
+  return normalizeUrl(`${c.tlsCertFile !== undefined ? 'https' : 'http'}://${host}:${c.port}`);
+}
+
+/**
+ * The configuration as served once the listening socket is bound: `port` is the port really bound
+ * (differs from the configured one for port 0), and a default publicUrl names it. An explicitly
+ * configured publicUrl is kept as it is. Returns a new frozen config; `config` is not changed.
+ */
+export function withBoundPort(config: Config, port: number): Config {
+  if (port === config.port) return config;
+  const publicUrl = config.publicUrl === defaultPublicUrl(config) ? defaultPublicUrl({ ...config, port }) : config.publicUrl;
+  return Object.freeze({ ...config, port, publicUrl });
 }

@@ -7,7 +7,10 @@ export const configSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1').describe('Address to listen on. Loopback by default; set 0.0.0.0 to serve other machines.'),
   port: z.coerce.number().int().min(0).max(65535).default(5000).describe('TCP port for both /v2/ and the ECR API (0 = any free port).'),
   dataDir: z.string().min(1).default('./wharf-data').describe('Directory holding the embedded store: wharf.db (SQLite) and blobs/.'),
-  publicUrl: z.url({ protocol: /^https?$/ }).optional().describe('Base URL clients use to reach Wharf (ECR repositoryUri and proxyEndpoint). Default http://<host>:<port>.'),
+  publicUrl: z.url({ protocol: /^https?$/ }).optional().describe('Base URL clients use to reach Wharf (ECR repositoryUri, proxyEndpoint, download URLs, auth realm). Default http(s)://<host>:<bound port>.'),
+  tlsCertFile: z.string().min(1).optional().describe('PEM certificate chain to serve https with (set together with tlsKeyFile; reloaded when it changes).'),
+  tlsKeyFile: z.string().min(1).optional().describe('PEM private key of tlsCertFile.'),
+  tlsReloadSeconds: z.coerce.number().int().min(0).default(5).describe('How often the TLS files are checked for a new certificate (0 = only on SIGHUP).'),
   accountId: z.string().regex(/^[0-9]{12}$/, 'must be 12 digits').default('000000000000').describe('The AWS account id this installation answers as (registryId in messages and ARNs).'),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-[0-9]+$/, 'must look like an AWS region, e.g. us-east-1').default('us-east-1').describe('The AWS region this installation answers as.'),
   masterKeyFile: z.string().min(1).optional().describe('File holding the master key that seals access-key secrets and signs registry tokens (made on first start). Default <dataDir>/master.key; keep it out of database backups.'),
@@ -33,4 +36,4 @@ export function envName(key: string): string {
 }
 
 /** WHARF_* variables that are not configuration keys (read elsewhere, e.g. by tests or credentials). */
-export const NON_CONFIG_ENV = new Set(['WHARF_REQUIRE_TOOLS', 'WHARF_ROOT_ACCESS_KEY_ID', 'WHARF_ROOT_SECRET_ACCESS_KEY']);
+export const NON_CONFIG_ENV = new Set(['WHARF_REQUIRE_TOOLS', 'WHARF_TSX', 'WHARF_ROOT_ACCESS_KEY_ID', 'WHARF_ROOT_SECRET_ACCESS_KEY']);

@@ -1,7 +1,7 @@
 // Builds the HTTP server (not listening): fastify with body parsing switched off so that blob bytes
 // stream straight from the socket to the BlobStore, one catch-all route per protocol, and one error
 // handler that renders the catalogue.
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyServerFactory, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { errors } from '../domain/errors.ts';
 import { renderOciError, toWharfError } from './errors.ts';
@@ -9,11 +9,18 @@ import { API_VERSION_HEADER, handleOci } from './oci/index.ts';
 import type { Services } from './services.ts';
 import type { Config } from '../config/schema.ts';
 import { handleEcr } from './ecr/index.ts';
+import type { BoundServer } from './listen.ts';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
-export function buildHttpServer(services: Services, config: Config, logger: Logger): FastifyInstance {
+/**
+ * `bound` (wharf serve): an already listening server (src/http/listen.ts) that fastify adopts
+ * instead of making its own; it gets requests once the app is ready and is closed with the app.
+ * Without it (tests injecting requests) fastify makes an unbound server as usual.
+ */
+export function buildHttpServer(services: Services, config: Config, logger: Logger, bound?: BoundServer): FastifyInstance {
   const app = Fastify({
+    ...(bound ? { serverFactory: ((handler, opts) => bound.adopt(handler, opts)) satisfies FastifyServerFactory } : {}),
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     exposeHeadRoutes: false,
@@ -30,6 +37,10 @@ export function buildHttpServer(services: Services, config: Config, logger: Logg
   // Bodies are streamed by handlers (blobs) or read with a size cap (manifests), never by fastify.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+  if (bound) {
+    app.addHook('onReady', async () => bound.open());
+    app.addHook('onClose', async () => bound.close());
+  }
 
   app.setErrorHandler((error, req, reply) => {
     const err = toWharfError(error);

@@ -1,6 +1,7 @@
 // Starts a real Wharf process listening on a loopback port, for end-to-end tests with real clients.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -34,14 +35,15 @@ export function authHeaderFor(origin: string): string | undefined {
 }
 
 /** Asks a running Wharf for a registry token with the AWS SDK (GetAuthorizationToken). */
-export async function registryLogin(url: string, credentials = TEST_CREDENTIALS): Promise<{ authorization: string; password: string; expiresAt?: Date }> {
+export async function registryLogin(url: string, credentials = TEST_CREDENTIALS, caFile?: string): Promise<{ authorization: string; password: string; expiresAt?: Date; proxyEndpoint?: string }> {
   const { ECRClient, GetAuthorizationTokenCommand } = await import('@aws-sdk/client-ecr');
-  const ecr = new ECRClient({ endpoint: url, region: TEST_REGION, credentials, maxAttempts: 1 });
+  const requestHandler = caFile ? { httpsAgent: new HttpsAgent({ ca: readFileSync(caFile) }) } : undefined;
+  const ecr = new ECRClient({ endpoint: url, region: TEST_REGION, credentials, maxAttempts: 1, requestHandler });
   try {
     const out = await ecr.send(new GetAuthorizationTokenCommand({}));
     const token = out.authorizationData![0].authorizationToken!;
     const password = Buffer.from(token, 'base64').toString('utf8').slice('AWS:'.length);
-    return { authorization: `Basic ${token}`, password, expiresAt: out.authorizationData![0].expiresAt };
+    return { authorization: `Basic ${token}`, password, expiresAt: out.authorizationData![0].expiresAt, proxyEndpoint: out.authorizationData![0].proxyEndpoint };
   } finally {
     ecr.destroy();
   }
@@ -54,7 +56,7 @@ export interface RunningWharf {
   password: string;
   /** Environment for the aws CLI / SDKs pointing at this server with the root credentials. */
   awsEnv: Record<string, string>;
-  /** e.g. http://127.0.0.1:40123 */
+  /** e.g. http://127.0.0.1:40123 (https://… when started with `tls`) */
   url: string;
   /** host:port, what docker/podman/skopeo take */
   hostPort: string;
@@ -91,11 +93,38 @@ export async function wharfCli(args: string[], env: Record<string, string> = {})
   });
 }
 
+/** GET /v2/ once (over https trusting `caFile` when given); rejects when nothing answers. */
+async function probe(url: string, caFile?: string): Promise<void> {
+  if (!caFile) {
+    const r = await fetch(`${url}/v2/`);
+    await r.arrayBuffer();
+    return;
+  }
+  const agent = new HttpsAgent({ ca: readFileSync(caFile), keepAlive: false });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const req = httpsRequest(`${url}/v2/`, { agent }, (res) => res.resume().on('end', resolve));
+      req.on('error', reject);
+      req.end();
+    });
+  } finally {
+    agent.destroy();
+  }
+}
+
+/** TLS for a test server: its certificate and key (WHARF_TLS_*), and the CA that signed them. */
+export interface TestServerTls {
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+}
+
 /**
  * Starts `wharf serve` on 127.0.0.1 and a free port with a fresh data dir (or `dataDir`), and waits
- * until GET /v2/ answers. `repositories` are created first with the admin CLI.
+ * until GET /v2/ answers. `repositories` are created first with the admin CLI. With `tls` it serves
+ * https (the url says so; authedFetch cannot be used then, as fetch does not trust the test CA).
  */
-export async function startWharf(opts: { dataDir?: string; env?: Record<string, string>; args?: string[]; repositories?: string[] } = {}): Promise<RunningWharf> {
+export async function startWharf(opts: { dataDir?: string; env?: Record<string, string>; args?: string[]; repositories?: string[]; tls?: TestServerTls } = {}): Promise<RunningWharf> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'wharf-test-'));
   for (const r of opts.repositories ?? []) {
     const res = await wharfCli(['repositories', 'create', r, '--data-dir', dataDir, '--create'], opts.env);
@@ -106,6 +135,7 @@ export async function startWharf(opts: { dataDir?: string; env?: Record<string, 
     env: {
       ...process.env, WHARF_LOG_LEVEL: process.env.WHARF_LOG_LEVEL ?? 'warn',
       WHARF_ROOT_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, WHARF_ROOT_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey, WHARF_REGION: TEST_REGION,
+      ...(opts.tls ? { WHARF_TLS_CERT_FILE: opts.tls.certFile, WHARF_TLS_KEY_FILE: opts.tls.keyFile } : {}),
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -114,20 +144,19 @@ export async function startWharf(opts: { dataDir?: string; env?: Record<string, 
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`wharf exited early (${proc.exitCode}):\n${out}`);
     try {
-      const r = await fetch(`${url}/v2/`);
-      await r.arrayBuffer();
+      await probe(url, opts.tls?.caFile);
       break;
     } catch {
       if (Date.now() > deadline) { proc.kill('SIGKILL'); throw new Error(`wharf did not start:\n${out}`); }
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  const login = opts.env?.WHARF_ROOT_ACCESS_KEY_ID ? undefined : await registryLogin(url);
+  const login = opts.env?.WHARF_ROOT_ACCESS_KEY_ID ? undefined : await registryLogin(url, TEST_CREDENTIALS, opts.tls?.caFile);
   if (login) authByOrigin.set(url, login.authorization);
   const awsEnv = {
     AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config/load.ts';
+import { ConfigError, loadConfig, withBoundPort } from '../../src/config/load.ts';
 
 function file(content: unknown): string {
   const p = join(mkdtempSync(join(tmpdir(), 'wharf-cfg-')), 'c.json');
@@ -47,4 +47,28 @@ test('bad values are named with their key and variable', () => {
   assert.throws(() => loadConfig({ env: { WHARF_ACCOUNT_ID: '123' } }), /'accountId' \(WHARF_ACCOUNT_ID\).*12 digits/);
   assert.throws(() => loadConfig({ env: { WHARF_PUBLIC_URL: 'ftp://x' } }), /publicUrl/);
   assert.throws(() => loadConfig({ file: file('{not json'), env: {} }), /not valid JSON/);
+});
+
+test('tlsCertFile and tlsKeyFile come together; with them the default publicUrl is https', () => {
+  assert.throws(() => loadConfig({ env: { WHARF_TLS_CERT_FILE: '/x.crt' } }), /set both tlsCertFile \(WHARF_TLS_CERT_FILE\) and tlsKeyFile/);
+  assert.throws(() => loadConfig({ env: { WHARF_TLS_KEY_FILE: '/x.key' } }), /set both/);
+  const c = loadConfig({ env: { WHARF_TLS_CERT_FILE: '/x.crt', WHARF_TLS_KEY_FILE: '/x.key', WHARF_PORT: '8443' } });
+  assert.equal(c.publicUrl, 'https://127.0.0.1:8443');
+  assert.equal(loadConfig({ env: { WHARF_TLS_CERT_FILE: '/x.crt', WHARF_TLS_KEY_FILE: '/x.key', WHARF_PORT: '443' } }).publicUrl, 'https://127.0.0.1');
+});
+
+test('publicUrl loses a default port, as ECR writes its endpoints', () => {
+  const c = loadConfig({ env: { WHARF_PUBLIC_URL: 'https://123456789012.dkr.ecr.us-east-1.amazonaws.com:443/' } });
+  assert.equal(c.publicUrl, 'https://123456789012.dkr.ecr.us-east-1.amazonaws.com');
+});
+
+test('withBoundPort names the bound port in a default publicUrl and keeps an explicit one', () => {
+  const c = loadConfig({ env: { WHARF_PORT: '0' } });
+  const b = withBoundPort(c, 41234);
+  assert.equal(b.port, 41234);
+  assert.equal(b.publicUrl, 'http://127.0.0.1:41234');
+  assert.ok(Object.isFrozen(b));
+  assert.equal(c.publicUrl, 'http://127.0.0.1:0', 'the loaded config is not changed');
+  const explicit = loadConfig({ env: { WHARF_PORT: '0', WHARF_PUBLIC_URL: 'https://reg.example.com' } });
+  assert.equal(withBoundPort(explicit, 41234).publicUrl, 'https://reg.example.com');
 });

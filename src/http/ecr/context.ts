@@ -31,7 +31,10 @@ export function repositoryArn(config: Config, name: string): string {
   return `arn:aws:ecr:${config.region}:${config.accountId}:repository/${name}`;
 }
 
-/** host[:port] of the public URL, the prefix of every repositoryUri. */
+/**
+ * host[:port] of the public URL, the prefix of every repositoryUri: no scheme, and no port when it is
+ * the scheme's default, so `https://<account>.dkr.ecr.<region>.amazonaws.com` gives ECR's own form.
+ */
 export function registryHost(config: Config): string {
   return new URL(config.publicUrl).host;
 }
