@@ -80,10 +80,17 @@ interface Step { cmd: string; out: string }
  */
 function steps(log: string): Step[] {
   const out: Step[] = [];
+  // The commands of one pipeline (`aws ecr get-login-password | docker login ...`) are traced together,
+  // in either order, before any of their output: they form a group and each member gets its output.
+  let group: Step[] = [];
   for (const line of log.split('\n')) {
     const m = /^\++ (.*)$/.exec(line);
-    if (m) out.push({ cmd: m[1], out: '' });
-    else if (out.length) out[out.length - 1].out += `${line}\n`;
+    if (m) {
+      const step = { cmd: m[1], out: '' };
+      if (group.length === 0 || group.some((g) => g.out !== '')) group = [];
+      group.push(step);
+      out.push(step);
+    } else for (const g of group) g.out += `${line}\n`;
   }
   return out;
 }

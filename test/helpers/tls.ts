@@ -11,7 +11,7 @@ import { join } from 'node:path';
 export interface ServerCert {
   certFile: string;
   keyFile: string;
-  /** Upper-case hex, as X509Certificate.serialNumber and openssl print it. */
+  /** Upper-case hex without leading zeros (peerCertificate strips the zero Node pads an odd-length serial with). */
   serial: string;
   commonName: string;
 }
@@ -66,7 +66,7 @@ export async function peerCertificate(url: string, caFile: string, path = '/v2/'
       const req = request(new URL(path, url), { agent }, (res) => {
         const c = (res.socket as import('node:tls').TLSSocket).getPeerCertificate();
         res.resume();
-        res.on('end', () => resolve({ serial: c.serialNumber.toUpperCase(), commonName: String(c.subject.CN), status: res.statusCode ?? 0 }));
+        res.on('end', () => resolve({ serial: c.serialNumber.toUpperCase().replace(/^0+(?=.)/, ''), commonName: String(c.subject.CN), status: res.statusCode ?? 0 }));
       });
       req.on('error', reject);
       req.end();
