@@ -33,6 +33,8 @@ import { GarbageCollector } from './services/gc.ts';
 import { LifecycleService } from './services/lifecycle.ts';
 import { ArchiveService } from './services/archive.ts';
 import { PullExclusionService } from './services/pull-exclusions.ts';
+import { loggingStorageHealth } from './services/storage-health.ts';
+import type { StorageHealth } from './ports/storage-health.ts';
 
 export interface Stores {
   meta: MetadataStore;
@@ -45,11 +47,12 @@ export interface Stores {
  * Opens the embedded stores under config.dataDir: wharf.db (SQLite), the blob tree, the master key.
  * `clock` is the time the metadata store records on its own (tests pass their fake clock); `shared`
  * (admin commands) means a server may be running on the same directory, so its in-flight files stay.
+ * `health` hears when a store runs out of space and when it writes again (the server logs it).
  */
-export async function openStores(config: Config, opts: { clock?: Clock; shared?: boolean } = {}): Promise<Stores> {
+export async function openStores(config: Config, opts: { clock?: Clock; shared?: boolean; health?: StorageHealth } = {}): Promise<Stores> {
   mkdirSync(config.dataDir, { recursive: true });
-  const { meta, identity } = openSqlite({ path: join(config.dataDir, 'wharf.db'), synchronous: config.sqliteSynchronous, clock: opts.clock });
-  const blobs = await openFsBlobStore(config.dataDir, { keepTmp: opts.shared });
+  const { meta, identity } = openSqlite({ path: join(config.dataDir, 'wharf.db'), synchronous: config.sqliteSynchronous, clock: opts.clock, health: opts.health });
+  const blobs = await openFsBlobStore(config.dataDir, { keepTmp: opts.shared, health: opts.health });
   const box = openLocalSecretBox(config.masterKeyFile ?? join(config.dataDir, 'master.key'));
   return { meta, blobs, identity, box };
 }
@@ -103,7 +106,7 @@ export interface App {
 
 export async function buildApp(config: Config, opts: { logger?: Logger; clock?: Clock } = {}): Promise<App> {
   const log = opts.logger ?? pino({ level: config.logLevel, redact: ['req.headers.authorization', '*.secretAccessKey', '*.password', '*.token'] });
-  const stores = await openStores(config, { clock: opts.clock });
+  const stores = await openStores(config, { clock: opts.clock, health: loggingStorageHealth(log) });
   const services = buildServices(config, stores, opts.clock);
   const rootFile = await bootstrapRootKey(config, services, process.env);
   if (rootFile) log.warn({ file: rootFile }, 'generated the root access key; its id and secret are in this file (shown once, keep it safe)');
