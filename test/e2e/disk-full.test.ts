@@ -91,7 +91,7 @@ test('a full disk answers StorageFull, stores nothing, logs once, and pushes wor
   await client.push(REPO, a, 'a');
   const b = buildImage({ layers: ['gzip'], layerBytes: 100 * 1024 });
   for (const bytes of b.blobs.values()) await client.ensureBlob(REPO, bytes);
-  const big = randomBytes(3 << 20);
+  const big = randomBytes(10 << 20); // past the 4 MiB the store has in flight: the failure comes mid-request
   const start = await client.request('POST', `/v2/${REPO}/blobs/uploads/`, { headers: { 'Content-Length': '0' } });
   assert.equal(start.status, 202, start.describe());
   const session = start.headers.get('location')!;
