@@ -3,6 +3,7 @@
 // (507 / ServerException), store nothing, log it once, and work again once the filler is gone.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,12 +16,23 @@ import { requireTools } from '../helpers/tools.ts';
 
 const REPO = 'e2e/disk-full';
 
-/** Skips unless root (mounting a tmpfs needs it), or fails under WHARF_REQUIRE_TOOLS=1 (CI runs as root). */
-function requireRoot(t: TestContext): boolean {
-  if (process.getuid?.() === 0) return true;
-  const msg = 'needs root: the test mounts a tmpfs in a private mount namespace (unshare --mount)';
-  if (process.env.WHARF_REQUIRE_TOOLS === '1') throw new Error(msg);
-  t.skip(msg);
+/**
+ * Skips unless this process may mount a tmpfs in a private mount namespace (root, with the
+ * capability: some containers refuse it), or fails under WHARF_REQUIRE_TOOLS=1 (CI runs as root).
+ */
+function requireMountNamespace(t: TestContext): boolean {
+  let why: string | undefined;
+  if (process.getuid?.() !== 0) why = 'needs root: the test mounts a tmpfs in a private mount namespace (unshare --mount)';
+  else {
+    try {
+      execFileSync('unshare', ['--mount', '--', 'sh', '-c', 'mount -t tmpfs -o size=1m wharf-probe /mnt'], { stdio: 'pipe' });
+    } catch (e) {
+      why = `cannot mount a tmpfs in a private mount namespace here: ${String((e as { stderr?: Buffer }).stderr ?? e).trim()}`;
+    }
+  }
+  if (why === undefined) return true;
+  if (process.env.WHARF_REQUIRE_TOOLS === '1') throw new Error(why);
+  t.skip(why);
   return false;
 }
 
@@ -68,7 +80,7 @@ function expectStorageFull(x: Exchange): void {
 }
 
 test('a full disk answers StorageFull, stores nothing, logs once, and pushes work again when space returns', { timeout: 180_000 }, async (t) => {
-  if (!requireRoot(t) || !requireTools(t, 'unshare', 'mount')) return;
+  if (!requireTools(t, 'unshare', 'mount') || !requireMountNamespace(t)) return;
   const mnt = mkdtempSync(join(tmpdir(), 'wharf-full-'));
   t.after(() => rmSync(mnt, { recursive: true, force: true }));
   const w = await startWharf({
