@@ -61,6 +61,17 @@ function logLines(w: RunningWharf): LogLine[] {
   return w.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as LogLine);
 }
 
+/**
+ * The log lines so far, once `count` of them match `pick` (or after a deadline): the server writes a
+ * line before it answers, but its stdout pipe may reach this process after the HTTP response.
+ */
+async function linesOnce(w: RunningWharf, pick: (l: LogLine) => boolean, count: number): Promise<LogLine[]> {
+  for (const deadline = Date.now() + 10_000; logLines(w).filter(pick).length < count && Date.now() < deadline;) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return logLines(w);
+}
+
 /** Pulls `image` by `reference` and asserts manifest and every blob come back byte-identical. */
 async function expectPullsBack(client: RegistryClient, image: BuiltImage, reference: string): Promise<void> {
   const m = await client.getManifest(REPO, reference);
@@ -163,8 +174,8 @@ test('a full disk answers StorageFull, stores nothing, logs once, and pushes wor
     assert.equal(got.images?.[0]?.imageManifest, a.bytes.toString('utf8'));
   });
 
-  await t.test('the log says it once per store, as an error without a stack, and nothing per request', (t) => {
-    const lines = logLines(w);
+  await t.test('the log says it once per store, as an error without a stack, and nothing per request', async (t) => {
+    const lines = await linesOnce(w, (l) => l.msg.startsWith('storage full'), 2);
     const full = lines.filter((l) => l.msg.startsWith('storage full'));
     t.diagnostic(full.map((l) => l.msg).join(' | '));
     assert.deepEqual(full.map((l) => [l.level, l.store]).sort(), [[50, 'blob store'], [50, 'metadata store']], JSON.stringify(full));
@@ -189,7 +200,8 @@ test('a full disk answers StorageFull, stores nothing, logs once, and pushes wor
     await expectPullsBack(client, b, 'b');
     await expectPullsBack(client, a, 'a');
     await ecr.send(new CreateRepositoryCommand({ repositoryName: `${REPO}-2` }));
-    const back = logLines(w).filter((l) => l.msg.startsWith('storage space is back'));
+    const isBack = (l: LogLine) => l.msg.startsWith('storage space is back');
+    const back = (await linesOnce(w, isBack, 2)).filter(isBack);
     assert.deepEqual(back.map((l) => [l.level, l.store]).sort(), [[30, 'blob store'], [30, 'metadata store']], JSON.stringify(back));
   });
 });
