@@ -168,6 +168,7 @@ test('collection in a loop never takes a blob from an image reported pushed and 
     } finally {
       clearInterval(check);
     }
+    const runMs = Date.now() - started;
     // Let both collectors see everything idle past the grace period, then check every kept image.
     await new Promise((r) => setTimeout(r, 2500));
     await cliLoop(w, () => false);
@@ -178,7 +179,7 @@ test('collection in a loop never takes a blob from an image reported pushed and 
     }
     const finished = serverRuns(w);
     const serverBlobs = finished.reduce((n, l) => n + l.blobs, 0);
-    t.diagnostic(JSON.stringify({ ...stats, kept: kept.length, serverRuns: finished.length, serverBlobs }));
+    t.diagnostic(JSON.stringify({ ...stats, kept: kept.length, serverRuns: finished.length, serverBlobs, runMs }));
     assert.deepEqual(violations, []);
     assert.doesNotMatch(w.output(), /background job failed|unhandled error/);
     assert.ok(stats.pushed > 30 && stats.dropped > 10, `enough traffic: ${JSON.stringify(stats)}`);
