@@ -9,10 +9,11 @@ import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, unlinkSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchGetImageCommand, CreateRepositoryCommand, DescribeRepositoriesCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
-import { buildImage, sha256, type BuiltImage } from '../helpers/oci-layout.ts';
+import { buildImage, sha256, writeLayout, type BuiltImage } from '../helpers/oci-layout.ts';
 import { RegistryClient, type Exchange } from '../helpers/registry-client.ts';
 import { startWharf, TEST_CREDENTIALS, TEST_REGION, type RunningWharf } from '../helpers/server.ts';
-import { requireTools } from '../helpers/tools.ts';
+import { hasTool, requireTools } from '../helpers/tools.ts';
+import { skopeo } from './support.ts';
 
 const REPO = 'e2e/disk-full';
 
@@ -168,6 +169,25 @@ test('a full disk answers StorageFull, stores nothing, logs once, and pushes wor
     assert.equal((await client.getManifest(REPO, 'b-ecr')).status, 404);
   });
 
+  // skopeo (a Go client, as docker and podman are) must see the registry's error, not a broken connection.
+  const sk = buildImage({ layers: [{ compression: 'none', bytes: 2 << 20 }], layerBytes: 64 * 1024 });
+  const layout = join(mkdtempSync(join(tmpdir(), 'wharf-full-src-')), 'oci');
+  t.after(() => rmSync(join(layout, '..'), { recursive: true, force: true }));
+  writeLayout(layout, { v1: sk });
+  const skopeoPush = () => skopeo(['copy', '--dest-tls-verify=false', '--dest-creds', `AWS:${w.password}`, '--preserve-digests',
+    `oci:${layout}:v1`, `docker://${w.hostPort}/${REPO}:sk`]);
+
+  await t.test('skopeo copy fails naming the insufficient storage', async (t) => {
+    if (!hasTool('skopeo') && !requireTools(t, 'skopeo')) return;
+    await assert.rejects(skopeoPush(), (e: Error) => {
+      // (skopeo prints the status line: "received unexpected HTTP status: 507 Insufficient Storage")
+      assert.match(e.message, /507 Insufficient Storage|insufficient storage: the registry/i);
+      t.diagnostic(e.message.split('\n').filter((l) => l.startsWith('stderr')).join(' '));
+      return true;
+    });
+    assert.equal((await client.getManifest(REPO, 'sk')).status, 404);
+  });
+
   await t.test('the image pushed before still pulls byte-identical, through /v2/ and BatchGetImage (its pull time is not recorded)', async () => {
     await expectPullsBack(client, a, 'a');
     const got = await ecr.send(new BatchGetImageCommand({ repositoryName: REPO, imageIds: [{ imageTag: 'a' }], acceptedMediaTypes: [a.descriptor.mediaType] }));
@@ -200,6 +220,10 @@ test('a full disk answers StorageFull, stores nothing, logs once, and pushes wor
     await expectPullsBack(client, b, 'b');
     await expectPullsBack(client, a, 'a');
     await ecr.send(new CreateRepositoryCommand({ repositoryName: `${REPO}-2` }));
+    if (hasTool('skopeo')) {
+      await skopeoPush();
+      await expectPullsBack(client, sk, 'sk');
+    }
     const isBack = (l: LogLine) => l.msg.startsWith('storage space is back');
     const back = (await linesOnce(w, isBack, 2)).filter(isBack);
     assert.deepEqual(back.map((l) => [l.level, l.store]).sort(), [[30, 'blob store'], [30, 'metadata store']], JSON.stringify(back));
