@@ -1,7 +1,7 @@
 // Composition root: builds adapters, services and the HTTP server from a frozen config. Nothing
 // listens here; main.ts (or a test) decides when to.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
@@ -16,6 +16,7 @@ import { IdentityService } from './services/identity.ts';
 import { TokenService } from './services/tokens.ts';
 import { SIGNING_NAME } from './http/ecr/model.ts';
 import type { Config } from './config/schema.ts';
+import { ConfigError } from './config/load.ts';
 import { buildHttpServer } from './http/server.ts';
 import type { Services } from './http/services.ts';
 import { startJobs, type Jobs } from './jobs/scheduler.ts';
@@ -43,14 +44,60 @@ export interface Stores {
   box: SecretBox;
 }
 
+/** A data directory Wharf cannot use (not a directory, not writable), or no store where one must be. */
+export class DataDirError extends Error {}
+
+const hint = '(--data-dir, WHARF_DATA_DIR)';
+
+/** True when `dir` is a directory, false when it does not exist; DataDirError when it is something else. */
+export function directoryOrMissing(dir: string): boolean {
+  let st;
+  try {
+    st = statSync(dir, { throwIfNoEntry: false });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return false; // below a file: missing, and cannot be made
+    throw new DataDirError(`cannot use data dir ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} ${hint}`);
+  }
+  if (st && !st.isDirectory()) throw new DataDirError(`data dir ${dir} is not a directory ${hint}`);
+  return !!st;
+}
+
+/**
+ * Makes sure `dir` is a directory this process can write, creating it (and its parents) when missing.
+ * Throws DataDirError naming the directory otherwise. Writability is probed by creating and removing
+ * a file, so it also holds for root, read-only mounts and ACLs, where permission bits say little.
+ */
+export function prepareDataDir(dir: string): void {
+  if (!directoryOrMissing(dir)) {
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw new DataDirError(`cannot create data dir ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} ${hint}`);
+    }
+  }
+  const probe = join(dir, `.wharf-write-check-${process.pid}`);
+  try {
+    writeFileSync(probe, '', { flag: 'wx' });
+    unlinkSync(probe);
+  } catch (e) {
+    throw new DataDirError(`data dir ${dir} is not writable: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} ${hint}`);
+  }
+}
+
+/** True when `dir` holds an embedded store (wharf.db), i.e. a server or `--create` made one there. */
+export function hasStore(dir: string): boolean {
+  return existsSync(join(dir, 'wharf.db'));
+}
+
 /**
  * Opens the embedded stores under config.dataDir: wharf.db (SQLite), the blob tree, the master key.
+ * The directory is made when missing; DataDirError when it is not a writable directory.
  * `clock` is the time the metadata store records on its own (tests pass their fake clock); `shared`
  * (admin commands) means a server may be running on the same directory, so its in-flight files stay.
  * `health` hears when a store runs out of space and when it writes again (the server logs it).
  */
 export async function openStores(config: Config, opts: { clock?: Clock; shared?: boolean; health?: StorageHealth } = {}): Promise<Stores> {
-  mkdirSync(config.dataDir, { recursive: true });
+  prepareDataDir(config.dataDir);
   const { meta, identity } = openSqlite({ path: join(config.dataDir, 'wharf.db'), synchronous: config.sqliteSynchronous, clock: opts.clock, health: opts.health });
   const blobs = await openFsBlobStore(config.dataDir, { keepTmp: opts.shared, health: opts.health });
   const box = openLocalSecretBox(config.masterKeyFile ?? join(config.dataDir, 'master.key'));
@@ -77,20 +124,44 @@ export function buildServices(config: Config, stores: Stores, clock: Clock = sys
   };
 }
 
+/** <dataDir>/root-credentials: the root key in AWS shared-credentials format, profile [wharf]. */
+export function rootCredentialsFile(config: Config): string {
+  return join(config.dataDir, 'root-credentials');
+}
+
+/** (Re)writes the root-credentials file with mode 0600, replacing it atomically when it exists. */
+export function writeRootCredentials(config: Config, key: { accessKeyId: string; secretAccessKey: string }): string {
+  const file = rootCredentialsFile(config);
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `[wharf]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${key.secretAccessKey}\n`, { mode: 0o600, flag: 'w' });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, file);
+  return file;
+}
+
+/**
+ * The root key WHARF_ROOT_ACCESS_KEY_ID / WHARF_ROOT_SECRET_ACCESS_KEY name, or undefined when neither
+ * is set. ConfigError when only one is (every `wharf` command checks this before it touches the data dir).
+ */
+export function rootKeyFromEnv(env: NodeJS.ProcessEnv): { accessKeyId: string; secretAccessKey: string } | undefined {
+  const id = env.WHARF_ROOT_ACCESS_KEY_ID;
+  const secret = env.WHARF_ROOT_SECRET_ACCESS_KEY;
+  if (id && secret) return { accessKeyId: id, secretAccessKey: secret };
+  if (id) throw new ConfigError('WHARF_ROOT_ACCESS_KEY_ID is set but WHARF_ROOT_SECRET_ACCESS_KEY is not: set both, or neither');
+  if (secret) throw new ConfigError('WHARF_ROOT_SECRET_ACCESS_KEY is set but WHARF_ROOT_ACCESS_KEY_ID is not: set both, or neither');
+  return undefined;
+}
+
 /**
  * Makes sure the root access key exists: from WHARF_ROOT_ACCESS_KEY_ID / WHARF_ROOT_SECRET_ACCESS_KEY,
  * or generated once and written to <dataDir>/root-credentials (mode 0600) in AWS credentials format.
- * Returns the path of that file when it was just written. The secret is never logged.
+ * Returns the path of that file when it was just written. The secret is never logged. ConfigError
+ * when only one of the two variables is set.
  */
 export async function bootstrapRootKey(config: Config, services: Services, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  const id = env.WHARF_ROOT_ACCESS_KEY_ID;
-  const secret = env.WHARF_ROOT_SECRET_ACCESS_KEY;
-  if ((id === undefined) !== (secret === undefined)) throw new Error('set both WHARF_ROOT_ACCESS_KEY_ID and WHARF_ROOT_SECRET_ACCESS_KEY, or neither');
-  const made = await services.identity.ensureRootKey(id && secret ? { accessKeyId: id, secretAccessKey: secret } : undefined);
+  const made = await services.identity.ensureRootKey(rootKeyFromEnv(env));
   if (!made) return undefined;
-  const file = join(config.dataDir, 'root-credentials');
-  writeFileSync(file, `[wharf]\naws_access_key_id = ${made.accessKeyId}\naws_secret_access_key = ${made.secretAccessKey}\n`, { mode: 0o600 });
-  return file;
+  return writeRootCredentials(config, made);
 }
 
 export interface App {

@@ -1,6 +1,10 @@
 // The `wharf` command: serve, and admin commands that work on the embedded store directly.
-import { Command, Option } from 'commander';
-import { buildServices, openStores } from '../app.ts';
+import { SchemaTooNewError } from '../adapters/metadata-sqlite/index.ts';
+import { Command, CommanderError, Option } from 'commander';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import pkg from '../../package.json' with { type: 'json' };
+import { buildServices, DataDirError, directoryOrMissing, hasStore, openStores, rootCredentialsFile, rootKeyFromEnv, writeRootCredentials } from '../app.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { WharfError } from '../domain/errors.ts';
@@ -8,18 +12,44 @@ import type { GcReport } from '../services/gc.ts';
 import type { LifecycleEvent } from '../services/lifecycle.ts';
 import { serve } from '../main.ts';
 
-interface CommonOpts { config?: string; dataDir?: string }
+interface CommonOpts { config?: string; dataDir?: string; create?: boolean }
 
+/**
+ * Exit statuses of every command: 0 done; 1 the command ran but part of it failed (a lifecycle run
+ * of one repository), or an unexpected error; 2 refused before doing anything (bad usage, bad
+ * configuration, unusable data dir, an ECR-style error such as an unknown repository).
+ */
+export const EXIT = { ok: 0, failed: 1, refused: 2 } as const;
+
+/** The validated configuration of a command; ConfigError also when only half of WHARF_ROOT_* is set. */
 function configFrom(opts: CommonOpts, extra: Record<string, unknown> = {}): Config {
-  return loadConfig({ file: opts.config, env: process.env, flags: { dataDir: opts.dataDir, ...extra } });
+  const config = loadConfig({ file: opts.config, env: process.env, flags: { dataDir: opts.dataDir, ...extra } });
+  rootKeyFromEnv(process.env);
+  return config;
 }
 
-/** Runs `fn` against the embedded store of `opts`, closing it afterwards. */
-async function withServices<T>(opts: CommonOpts, fn: (s: ReturnType<typeof buildServices>) => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` against the embedded store of `opts`, closing it afterwards. Says on stderr which data dir
+ * it uses, and refuses one without a store (wharf.db) unless `opts.create` (only `repositories create`
+ * offers --create), so a mistyped --data-dir never leaves a new empty store behind.
+ */
+async function withServices<T>(opts: CommonOpts, fn: (s: ReturnType<typeof buildServices>, config: Config) => Promise<T>): Promise<T> {
   const config = configFrom(opts, { logLevel: 'silent' });
+  const exists = directoryOrMissing(config.dataDir);
+  if (!hasStore(config.dataDir) && !opts.create) {
+    const what = exists ? 'holds no Wharf store (no wharf.db)' : 'does not exist';
+    const offer = opts.create === false ? '; pass --create to make a new store there' : '';
+    throw new DataDirError(`data dir ${config.dataDir} ${what}: check --data-dir or WHARF_DATA_DIR (wharf serve makes the store on its first start)${offer}`);
+  }
+  const keyFile = config.masterKeyFile ?? join(config.dataDir, 'master.key');
+  if (hasStore(config.dataDir) && !existsSync(keyFile)) {
+    // A new master key would seal secrets the server cannot open: refuse instead of making one.
+    throw new DataDirError(`the master key ${keyFile} of the store in ${config.dataDir} is missing: give the server's --config or WHARF_MASTER_KEY_FILE`);
+  }
+  console.error(`wharf: using data dir ${config.dataDir}`);
   const stores = await openStores(config, { shared: true });
   try {
-    return await fn(buildServices(config, stores));
+    return await fn(buildServices(config, stores), config);
   } finally {
     await stores.meta.close();
     await stores.blobs.close();
@@ -27,7 +57,8 @@ async function withServices<T>(opts: CommonOpts, fn: (s: ReturnType<typeof build
 }
 
 export function buildCli(): Command {
-  const program = new Command('wharf').description('Wharf: a self-hosted container registry that speaks OCI and Amazon ECR').showHelpAfterError();
+  const program = new Command('wharf').description('Wharf: a self-hosted container registry that speaks OCI and Amazon ECR')
+    .version(pkg.version, '-v, --version', 'print the version of Wharf').showHelpAfterError().exitOverride();
   const common = (c: Command) => c
     .option('--config <file>', 'JSON configuration file')
     .option('--data-dir <dir>', 'data directory (WHARF_DATA_DIR)');
@@ -41,7 +72,8 @@ export function buildCli(): Command {
 
   const repos = program.command('repositories').description('manage repositories in the embedded store');
   common(repos.command('create').argument('<names...>').description('create one or more repositories'))
-    .action(async (names: string[], opts) => withServices(opts, async (s) => {
+    .option('--create', 'make a new store when the data dir has none')
+    .action(async (names: string[], opts) => withServices({ ...opts, create: !!opts.create }, async (s) => {
       for (const n of names) {
         await s.repositories.create(n);
         console.log(`created ${n}`);
@@ -76,7 +108,7 @@ export function buildCli(): Command {
           ? `failed ${r.repository}: ${r.error instanceof Error ? r.error.message : String(r.error)}`
           : `evaluated ${r.repository}: ${r.expired.length} expired, ${r.transitioned.length} transitioned, ${r.skipped.length} skipped`);
       }
-      if (reports.some((r) => r.error !== undefined)) process.exitCode = 1;
+      if (reports.some((r) => r.error !== undefined)) process.exitCode = EXIT.failed;
     }));
   common(program.command('gc').description('delete blobs no manifest references (after gcGraceSeconds) and abandoned uploads; safe while a server runs'))
     .option('--dry-run', 'list what would be deleted and delete nothing')
@@ -92,6 +124,16 @@ export function buildCli(): Command {
         },
       });
       console.log(gcSummary(r));
+    }));
+  const credentials = program.command('credentials').description('access keys');
+  common(credentials.command('rotate-root').description('replace the root access key: prints the new one once; the old one stops working at once'))
+    .action(async (opts) => withServices(opts, async (s, config) => {
+      const key = await s.identity.rotateRootKey();
+      const file = existsSync(rootCredentialsFile(config)) ? writeRootCredentials(config, key) : undefined;
+      console.log(`aws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${key.secretAccessKey}`);
+      console.error(`wharf: ${key.deactivated} old root key(s) deactivated; registry tokens issued before stay valid until they expire (12 hours at most)`);
+      if (file) console.error(`wharf: rewrote ${file} (profile [wharf]) with the new key`);
+      if (process.env.WHARF_ROOT_ACCESS_KEY_ID) console.error('wharf: WHARF_ROOT_ACCESS_KEY_ID is set: change it too, or the next wharf serve makes that key active again');
     }));
   return program;
 }
@@ -123,13 +165,24 @@ function printLifecycleEvent(e: LifecycleEvent): void {
   else if (e.kind === 'skipped') console.log(`skipped ${what} action=${a.type}: ${e.reason}`);
 }
 
+/** One line for an error: what the operator reads instead of a stack trace. */
+function describeError(e: unknown): { line: string; code: number } {
+  if (e instanceof ConfigError) return { line: `configuration error: ${e.message}`, code: EXIT.refused };
+  if (e instanceof DataDirError || e instanceof WharfError || e instanceof SchemaTooNewError) return { line: e.message, code: EXIT.refused };
+  const err = e as NodeJS.ErrnoException;
+  const msg = (err instanceof Error ? err.message : String(e)).split('\n')[0];
+  return { line: `unexpected error: ${msg}${err?.code && !msg.includes(err.code) ? ` (${err.code})` : ''}`, code: EXIT.failed };
+}
+
+/** Runs the command line; every failure ends as one `wharf: ...` line on stderr and an EXIT status. */
 export async function main(argv: string[]): Promise<void> {
   try {
     await buildCli().parseAsync(argv);
   } catch (e) {
-    if (e instanceof ConfigError) console.error(`wharf: configuration error: ${e.message}`);
-    else if (e instanceof WharfError) console.error(`wharf: ${e.message}`);
-    else throw e;
-    process.exit(2);
+    // commander has already printed its own message (or the help / version) for these.
+    if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? EXIT.ok : EXIT.refused);
+    const { line, code } = describeError(e);
+    console.error(`wharf: ${line}`);
+    process.exit(code);
   }
 }

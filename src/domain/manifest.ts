@@ -115,3 +115,23 @@ export function parseManifest(bytes: Buffer, contentType: string | undefined): P
   }
   return out;
 }
+
+/**
+ * The media type a stored image manifest gives blob `digest`: a layer's descriptor first, else the
+ * config's. Undefined when the manifest does not name the blob (or is not an image manifest).
+ */
+export function mediaTypeOfBlob(bytes: Uint8Array, digest: string): string | undefined {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof doc !== 'object' || doc === null) return undefined;
+  const m = doc as { config?: Partial<Descriptor>; layers?: unknown };
+  const layers = Array.isArray(m.layers) ? (m.layers as Partial<Descriptor>[]) : [];
+  for (const d of [...layers, m.config]) {
+    if (d && typeof d === 'object' && d.digest === digest && typeof d.mediaType === 'string') return d.mediaType;
+  }
+  return undefined;
+}

@@ -10,9 +10,16 @@ export interface AccessKeyRecord {
 }
 
 export interface IdentityStore {
+  /** The key with this id, whatever its status; undefined when there is none. Never cached. */
   getAccessKey(accessKeyId: string): Promise<AccessKeyRecord | undefined>;
   /** Inserts or replaces the key with this id. */
   putAccessKey(key: AccessKeyRecord): Promise<void>;
   /** Keys of one principal, oldest first. */
   listAccessKeys(principalArn: string): Promise<AccessKeyRecord[]>;
+  /**
+   * In one transaction: marks every key of `key.principalArn` Inactive and inserts `key` (which must
+   * be Active and have a new id). Afterwards getAccessKey() of an older key returns it Inactive, in
+   * this process and in any other process on the same store. Returns how many keys were deactivated.
+   */
+  replaceAccessKeys(key: AccessKeyRecord): Promise<number>;
 }

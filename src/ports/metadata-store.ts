@@ -193,9 +193,11 @@ export interface ImageCatalog {
   /**
    * In one transaction: checks the repository exists, every `blobDigests` is linked to it and every
    * `childDigests` is a manifest in it; stores the manifest (idempotent by digest) with its
-   * references and subject; then, when `tag` is given, asks `decide` and points the tag at it.
+   * references and subject; then, for each tag given (one name or several, in order), asks `decide`
+   * and points the tag at it. A `decide` that throws aborts the whole write: no tag moves and the
+   * manifest is not stored.
    */
-  putManifest(repo: string, m: NewManifest, tag: string | undefined, at: Date, decide: TagDecision): Promise<PutManifestResult>;
+  putManifest(repo: string, m: NewManifest, tag: string | readonly string[] | undefined, at: Date, decide: TagDecision): Promise<PutManifestResult>;
   getManifest(repo: string, digest: string): Promise<ManifestRecord | undefined>;
   /** The manifest a tag points to (one lookup: this is the hot path of every pull). */
   getManifestByTag(repo: string, tag: string): Promise<ManifestRecord | undefined>;
@@ -238,6 +240,12 @@ export interface ImageCatalog {
    * ACTIVE or ACTIVATING): BatchCheckLayerAvailability then reports the layer ARCHIVED.
    */
   blobInArchivedImagesOnly(repo: string, digest: string): Promise<boolean>;
+  /**
+   * The most recently pushed manifest of `repo` (any image status) that names blob `digest` as its
+   * config or a layer; undefined when none does. BatchCheckLayerAvailability reads the layer's media
+   * type from it.
+   */
+  latestManifestUsingBlob(repo: string, digest: string): Promise<ManifestRecord | undefined>;
   deleteImage(repo: string, digest: string, expect?: ImageExpectation): Promise<{ tags: string[] } | 'referenced' | 'changed' | undefined>;
   /**
    * BatchDeleteImage by tag, in one transaction: removes `tag` (when `digest` is given, only if the tag

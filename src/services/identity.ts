@@ -58,6 +58,18 @@ export class IdentityService {
     return key;
   }
 
+  /**
+   * Replaces the root principal's access keys with a new one (a lost or leaked key): every older root
+   * key becomes Inactive at once, also for a server running on the same store, because lookup()
+   * reads the store on every request. Registry tokens issued before keep working until they expire
+   * (they are signed by the master key, not by the access key). Returns the new key, to show once.
+   */
+  async rotateRootKey(): Promise<{ accessKeyId: string; secretAccessKey: string; deactivated: number }> {
+    const key = { accessKeyId: newAccessKeyId(), secretAccessKey: newSecret() };
+    const deactivated = await this.store.replaceAccessKeys({ accessKeyId: key.accessKeyId, sealedSecret: this.box.seal(key.secretAccessKey), principalArn: rootArn(this.accountId), status: 'Active', createdAt: this.clock.now() });
+    return { ...key, deactivated };
+  }
+
   /** The secret and principal of an active access key, or undefined when unknown or inactive. */
   async lookup(accessKeyId: string): Promise<{ secret: string; principal: Principal } | undefined> {
     const k = await this.store.getAccessKey(accessKeyId);

@@ -2,7 +2,7 @@
 // BatchDeleteImage, PutImage, ListImageReferrers): the same images, tags and manifests /v2/ serves.
 import { tryParseDigest } from '../domain/digest.ts';
 import { errors } from '../domain/errors.ts';
-import { digestOf } from '../domain/manifest.ts';
+import { digestOf, mediaTypeOfBlob } from '../domain/manifest.ts';
 import { MANIFEST_TYPES, MT } from '../domain/media-types.ts';
 import type { ImageExpectation, ImageIdRow, ImageRecord, ImageStatus, ImageStatusFilter, ManifestRecord, Referrer, TagDecision, TagStatus } from '../ports/metadata-store.ts';
 import type { ServiceDeps } from './context.ts';
@@ -113,6 +113,16 @@ export class ImageService {
       if (!digests.includes(digest)) digests.push(digest);
     }
     return this.d.meta.getImages(repo, digests);
+  }
+
+  /**
+   * BatchCheckLayerAvailability's mediaType of a layer linked to `repo`: the media type the most
+   * recently pushed manifest naming the blob gives it (layer or config descriptor). Undefined while
+   * no manifest in the repository names the blob (a layer uploaded but not yet used).
+   */
+  async layerMediaType(repo: string, digest: string): Promise<string | undefined> {
+    const m = await this.d.meta.latestManifestUsingBlob(repo, digest);
+    return m ? mediaTypeOfBlob(m.bytes, digest) : undefined;
   }
 
   /** DescribeImages without imageIds: images in digest order after `after`; only ACTIVE ones unless `imageStatus` says otherwise. */
@@ -232,7 +242,9 @@ export class ImageService {
     const alreadyTagged: TagDecision = (_r, tag, current, next) => {
       if (current === next) throw errors.imageAlreadyExists({ repo, registryId, digest: next, tag });
     };
-    const pushed = await this.manifests.put(repo, input.tag ?? digestOf(bytes, 'sha256'), bytes, mediaType, {
+    // A given imageDigest (sha256 or sha512) is the digest the image is stored and reported under.
+    const pushed = await this.manifests.put(repo, input.tag ?? input.digest ?? digestOf(bytes, 'sha256'), bytes, mediaType, {
+      digest: input.tag !== undefined ? input.digest : undefined,
       decideTag: alreadyTagged,
       missing: (digest, kind) => kind === 'manifest'
         ? errors.referencedImagesNotFound({ repo, registryId, digests: [digest] })

@@ -3,7 +3,7 @@
 import { tryParseDigest, parseDigest } from '../domain/digest.ts';
 import { errors, WharfError } from '../domain/errors.ts';
 import { MANIFEST_MAX_BYTES, digestOf, parseManifest, type ParsedManifest } from '../domain/manifest.ts';
-import { assertTag } from '../domain/names.ts';
+import { assertTag, isTag } from '../domain/names.ts';
 import { assertTagMayMove } from '../domain/repository.ts';
 import type { ManifestRecord, Referrer, TagDecision, TagPageJson } from '../ports/metadata-store.ts';
 import type { ServiceDeps } from './context.ts';
@@ -17,18 +17,40 @@ export function parseReference(ref: string): Reference {
   return { kind: 'tag', tag: assertTag(ref) };
 }
 
+/** parseReference, or undefined for a reference that is neither a valid tag nor a supported digest. */
+function tryParseReference(ref: string): Reference | undefined {
+  if (ref.includes(':')) {
+    const d = tryParseDigest(ref);
+    return d && { kind: 'digest', digest: d.value };
+  }
+  return isTag(ref) ? { kind: 'tag', tag: ref } : undefined;
+}
+
 /** What a caller other than /v2/ (PutImage) adds to a push; /v2/ passes none. */
 export interface PutOptions {
   /** Runs after the repository's tag rule, inside the same transaction (PutImage: ImageAlreadyExists). */
   readonly decideTag?: TagDecision;
   /** Builds the error for a reference missing from the repository (default MANIFEST_BLOB_UNKNOWN). */
   readonly missing?: (digest: string, kind: 'blob' | 'manifest') => Error;
+  /**
+   * More tags to point at the manifest in the same transaction (OCI 1.1 `?tag=`). Each is checked
+   * against the tag grammar first (TAG_INVALID, nothing stored) and then like the reference's own tag.
+   */
+  readonly tags?: readonly string[];
+  /**
+   * The digest the client claims for a push by tag (PutImage's imageDigest): verified against the
+   * bytes with its own algorithm, and the manifest is stored under it, as for a push by that digest.
+   */
+  readonly digest?: string;
 }
 
 export interface PushedManifest {
+  /** The digest the manifest is stored under: the client's (sha256 or sha512), else sha256 of the bytes. */
   readonly digest: string;
   readonly subject?: string;
   readonly created: boolean;
+  /** Every tag now pointing at the manifest because of this push, in request order. */
+  readonly tags: readonly string[];
 }
 
 /** The repository's tag-mutability rule, applied inside the metadata transaction (both planes). */
@@ -42,28 +64,38 @@ export class ManifestService {
 
   constructor(private readonly d: ServiceDeps, private readonly repos: RepositoryService, private readonly decideTag: TagDecision = repositoryRule) {}
 
+  /**
+   * Pushes a manifest by tag or digest. By digest (sha256 or sha512) the bytes must hash to it with
+   * that algorithm, and the manifest is stored, answered and pullable under exactly that digest; by
+   * tag it is stored under its sha256 (or `opts.digest`). The reference's tag and `opts.tags` move in
+   * the same transaction as the write, each under the repository's tag rule.
+   */
   async put(repo: string, ref: string, bytes: Buffer, contentType: string | undefined, opts: PutOptions = {}): Promise<PushedManifest> {
     const r = parseReference(ref);
+    const tags = [...new Set([...(r.kind === 'tag' ? [r.tag] : []), ...(opts.tags ?? []).map(assertTag)])];
     if (bytes.length > this.maxBytes) throw errors.manifestTooLarge({ limit: this.maxBytes });
     const m = parseManifest(bytes, contentType);
-    if (r.kind === 'digest') {
-      const algorithm = tryParseDigest(r.digest)!.algorithm;
+    const claimed = r.kind === 'digest' ? r.digest : opts.digest;
+    let digest = m.digest;
+    if (claimed !== undefined) {
+      const algorithm = parseDigest(claimed).algorithm;
       const actual = algorithm === 'sha256' ? m.digest : digestOf(bytes, algorithm);
-      if (actual !== r.digest) throw errors.digestInvalid({ reason: `manifest digest is ${actual}, not ${r.digest}` });
+      if (actual !== claimed) throw errors.digestInvalid({ reason: `manifest digest is ${actual}, not ${claimed}` });
+      digest = claimed;
     }
     const extra = opts.decideTag;
     const res = await this.d.meta.putManifest(repo, {
-      digest: m.digest, mediaType: m.mediaType, size: m.size, bytes, imageSize: await this.imageSize(repo, m),
+      digest, mediaType: m.mediaType, size: m.size, bytes, imageSize: await this.imageSize(repo, m),
       artifactType: m.artifactType, subject: m.subject?.digest, annotations: m.annotations, configMediaType: m.configMediaType,
       blobDigests: [...new Set(m.blobs.map((b) => b.digest))],
       childDigests: [...new Set(m.children.map((c) => c.digest))],
-    }, r.kind === 'tag' ? r.tag : undefined, this.d.clock.now(), extra ? (rp, t, cur, next) => { this.decideTag(rp, t, cur, next); extra(rp, t, cur, next); } : this.decideTag);
+    }, tags, this.d.clock.now(), extra ? (rp, t, cur, next) => { this.decideTag(rp, t, cur, next); extra(rp, t, cur, next); } : this.decideTag);
     if (!res.ok) {
       if (res.reason === 'repository') throw this.repos.notFound(repo);
       if (opts.missing) throw opts.missing(res.digest, m.children.some((c) => c.digest === res.digest) ? 'manifest' : 'blob');
       throw errors.manifestBlobUnknown({ digest: res.digest }, { digest: res.digest });
     }
-    return { digest: m.digest, subject: m.subject?.digest, created: res.created };
+    return { digest, subject: m.subject?.digest, created: res.created, tags };
   }
 
   /** ECR's imageSizeInBytes: the layers' compressed sizes added up; for an index, its largest child. */
@@ -77,9 +109,15 @@ export class ManifestService {
    * The manifest for `ref`. By tag, a client whose Accept list names manifest types but not the stored
    * one gets MANIFEST_UNKNOWN (Wharf does not convert formats); by digest, the stored bytes always.
    * An archived image (or one still being restored) is MANIFEST_UNKNOWN, as ECR answers 404 for it.
+   * A reference that is neither a valid tag nor a supported digest names nothing: MANIFEST_UNKNOWN
+   * too (the distribution spec allows only 404 for GET/HEAD; PUT and DELETE answer 400 instead).
    */
   async get(repo: string, ref: string, accept?: readonly string[]): Promise<ManifestRecord> {
-    const r = parseReference(ref);
+    const r = tryParseReference(ref);
+    if (!r) {
+      await this.repos.require(repo);
+      throw errors.manifestUnknown(undefined, { reason: `'${ref}' is neither a valid tag nor a supported digest` });
+    }
     const m = r.kind === 'tag' ? await this.d.meta.getManifestByTag(repo, r.tag) : await this.d.meta.getManifest(repo, r.digest);
     if (m?.imageStatus) throw errors.manifestUnknown();
     if (!m) {

@@ -7,6 +7,7 @@ import {
   BatchDeleteImageCommand, BatchGetImageCommand, CreateRepositoryCommand, DescribeImagesCommand, ListImagesCommand, PutImageCommand,
   type ECRClient,
 } from '@aws-sdk/client-ecr';
+import { createHash } from 'node:crypto';
 import { startWharf, type RunningWharf } from '../helpers/server.ts';
 import { RegistryClient } from '../helpers/registry-client.ts';
 import { MEDIA, sha256 } from '../helpers/oci-layout.ts';
@@ -68,6 +69,24 @@ describe('ECR image API (SDK v3): writes', () => {
     assert.deepEqual(ids.imageIds, [{ imageDigest: sha256(text) }]);
     const again = await ecr.send(new PutImageCommand({ repositoryName: r, imageManifest: text }));
     assert.equal(again.image!.imageId!.imageDigest, sha256(text), 'an untagged re-put is idempotent');
+  });
+
+  test('PutImage with a sha512 imageDigest stores the image under that digest, for both planes', async () => {
+    const r = await repo();
+    const img = smallImage();
+    await pushBlobs(w, r, img);
+    const text = img.bytes.toString('utf8');
+    const d512 = `sha512:${createHash('sha512').update(text).digest('hex')}`;
+    const out = await ecr.send(new PutImageCommand({ repositoryName: r, imageManifest: text, imageDigest: d512, imageTag: 'five12' }));
+    assert.deepEqual(out.image!.imageId, { imageDigest: d512, imageTag: 'five12' });
+    const ids = await ecr.send(new ListImagesCommand({ repositoryName: r }));
+    assert.deepEqual(ids.imageIds, [{ imageDigest: d512, imageTag: 'five12' }]);
+    const pulled = await oci.getManifest(r, 'five12');
+    assert.equal(pulled.status, 200);
+    assert.equal(pulled.headers.get('docker-content-digest'), d512);
+    assert.equal((await oci.getManifest(r, d512)).body.toString('utf8'), text);
+    await rejectsWith(ecr.send(new PutImageCommand({ repositoryName: r, imageManifest: text, imageDigest: `sha512:${'0'.repeat(128)}` })),
+      'ImageDigestDoesNotMatchException');
   });
 
   test('PutImage takes the media type from imageManifestMediaType when the manifest has none', async () => {

@@ -132,9 +132,12 @@ describe('ECR image API (SDK v3): reads', () => {
       `The repository with name '${repo}' does not exist in the registry with id '123456789012'`);
     await rejectsWith(ecr.send(new DescribeImagesCommand({ repositoryName: repo, nextToken: 'garbage!' })), 'InvalidParameterException');
     await rejectsWith(ecr.send(new ListImagesCommand({ repositoryName: repo, nextToken: Buffer.from('{"c":42}').toString('base64url') })), 'InvalidParameterException');
-    await rejectsWith(ecr.send(new ListImagesCommand({ repositoryName: repo, maxResults: 1001 })), 'ValidationException', /maxResults/);
-    await rejectsWith(ecr.send(new DescribeImagesCommand({ repositoryName: repo, maxResults: 0 })), 'ValidationException', /maxResults/);
-    await rejectsWith(ecr.send(new DescribeImagesCommand({ repositoryName: repo, filter: { tagStatus: 'SOME' as any } })), 'ValidationException', /tagStatus/);
+    await rejectsWith(ecr.send(new ListImagesCommand({ repositoryName: repo, maxResults: 1001 })), 'InvalidParameterException',
+      "Invalid parameter at 'maxResults' failed to satisfy constraint: 'Member must have value less than or equal to 1000'");
+    await rejectsWith(ecr.send(new DescribeImagesCommand({ repositoryName: repo, maxResults: 0 })), 'InvalidParameterException',
+      "Invalid parameter at 'maxResults' failed to satisfy constraint: 'Member must have value greater than or equal to 1'");
+    await rejectsWith(ecr.send(new DescribeImagesCommand({ repositoryName: repo, filter: { tagStatus: 'SOME' as any } })), 'InvalidParameterException',
+      "Invalid parameter at 'filter.tagStatus' failed to satisfy constraint: 'Member must satisfy enum value set: [TAGGED, UNTAGGED, ANY]'");
   });
 
   test('ListImages has one row per (digest, tag) and untagged images as a digest alone; tagStatus filters rows', async () => {
@@ -233,7 +236,8 @@ describe('ECR image API (SDK v3): reads', () => {
       { imageId: { imageTag: 'v1', imageDigest: absent }, failureCode: 'ImageTagDoesNotMatchDigest', failureReason: 'Invalid request parameters: given tag does not map to the given digest' },
     ]);
     await rejectsWith(ecr.send(new BatchGetImageCommand({ repositoryName: 'get/none', imageIds: [{ imageTag: 'v1' }] })), 'RepositoryNotFoundException');
-    await rejectsWith(ecr.send(new BatchGetImageCommand({ repositoryName: repo, imageIds: [] })), 'ValidationException', /imageIds/);
+    await rejectsWith(ecr.send(new BatchGetImageCommand({ repositoryName: repo, imageIds: [] })), 'InvalidParameterException',
+      "Invalid parameter at 'imageIds' failed to satisfy constraint: 'Member must have length greater than or equal to 1'");
   });
 
   test('BatchGetImage with acceptedMediaTypes: listed types are returned, others fail as ImageNotFound (no conversion)', async () => {

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { openLocalSecretBox } from '../../src/adapters/secret-box-local/index.ts';
 import { presignedBlobUrl } from '../../src/http/oci/presigned.ts';
 import { DownloadUrlService } from '../../src/services/download-urls.ts';
-import { pushBlob, randomBlob, sha256 } from '../helpers/http.ts';
+import { MT, descriptor, pushBlob, pushManifest, randomBlob, sha256 } from '../helpers/http.ts';
 import { authedFetch, startWharf, type RunningWharf } from '../helpers/server.ts';
 import { requireTools } from '../helpers/tools.ts';
 import { closeSdkClient, ECR_CLIENTS, ecrErr, ecrOk, requireClient } from './ecr-clients.ts';
@@ -86,6 +86,36 @@ for (const client of ECR_CLIENTS) {
     const plain = await fetch(String(url.downloadUrl));
     assert.equal(plain.status, 200);
     assert.ok(Buffer.from(await plain.arrayBuffer()).equals(layer), 'the download URL serves the bytes without credentials');
+  });
+
+  test(`${client}: BatchCheckLayerAvailability reports the media type the manifests give each layer`, async (t) => {
+    if (!requireClient(t, client)) return;
+    const repo = `layers/${client}`;
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', client }));
+    const gz = randomBlob(300);
+    const zstd = randomBlob(301);
+    const loose = randomBlob(302);
+    for (const b of [config, gz, zstd, loose]) await pushBlob(w.url, repo, b);
+    // Before any manifest names them, no media type is known: the member is absent.
+    const before = await ecrOk(w, client, 'BatchCheckLayerAvailability', { repositoryName: repo, layerDigests: [sha256(gz)] });
+    assert.deepEqual(before, { layers: [{ layerDigest: sha256(gz), layerAvailability: 'AVAILABLE', layerSize: gz.length }], failures: [] });
+    const oci = JSON.stringify({
+      schemaVersion: 2, mediaType: MT.ociManifest, config: descriptor(MT.ociConfig, config),
+      layers: [descriptor(MT.ociLayer, gz), descriptor('application/vnd.oci.image.layer.v1.tar+zstd', zstd)],
+    });
+    await pushManifest(w.url, repo, `media-${client}`, oci, MT.ociManifest);
+    const check = await ecrOk(w, client, 'BatchCheckLayerAvailability', {
+      repositoryName: repo, layerDigests: [sha256(gz), sha256(zstd), sha256(config), sha256(loose)],
+    });
+    assert.deepEqual(check, {
+      layers: [
+        { layerDigest: sha256(gz), layerAvailability: 'AVAILABLE', layerSize: gz.length, mediaType: MT.ociLayer },
+        { layerDigest: sha256(zstd), layerAvailability: 'AVAILABLE', layerSize: zstd.length, mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd' },
+        { layerDigest: sha256(config), layerAvailability: 'AVAILABLE', layerSize: config.length, mediaType: MT.ociConfig },
+        { layerDigest: sha256(loose), layerAvailability: 'AVAILABLE', layerSize: loose.length },
+      ],
+      failures: [],
+    });
   });
 
   test(`${client}: a misplaced part is InvalidLayerPartException naming the last valid byte; the upload resumes`, { timeout: 120_000 }, async (t) => {
@@ -174,7 +204,10 @@ for (const client of ECR_CLIENTS) {
       "Invalid parameter at 'layerDigest' failed to satisfy constraint: 'must be a sha256 or sha512 digest (algorithm:hex)'");
     // Model validation: the upload id must be a UUID.
     const bad = await ecrErr(w, client, 'CompleteLayerUpload', { repositoryName: repo, uploadId: 'nope', layerDigests: [digest] });
-    assert.equal(bad.code, 'ValidationException');
+    assert.deepEqual({ code: bad.code, message: bad.message }, {
+      code: 'InvalidParameterException',
+      message: "Invalid parameter at 'uploadId' failed to satisfy constraint: 'must satisfy regular expression '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}''",
+    });
   });
 }
 
@@ -274,13 +307,13 @@ test('GetDownloadUrlForLayer: a layer whose bytes are gone is LayerInaccessibleE
   assert.deepEqual({ code: e.code, message: e.message }, { code: 'LayerInaccessibleException', message: `The specified layer '${digest}' is not accessible.` });
 });
 
-test('UploadLayerPart: a part over 20 MiB is a ValidationException and writes nothing', async () => {
+test('UploadLayerPart: a part over 20 MiB is an InvalidParameterException and writes nothing', async () => {
   const repo = 'shared/api';
   const id = await initiate('sdk-v3', repo);
   const e = await ecrErr(w, 'sdk-v3', 'UploadLayerPart', { repositoryName: repo, uploadId: id, partFirstByte: 0, partLastByte: 20 * MiB, layerPartBlob: Buffer.alloc(20 * MiB + 1) });
   assert.deepEqual({ code: e.code, message: e.message }, {
-    code: 'ValidationException',
-    message: "1 validation error detected: Value at 'layerPartBlob' failed to satisfy constraint: Member must have length less than or equal to 20971520",
+    code: 'InvalidParameterException',
+    message: "Invalid parameter at 'layerPartBlob' failed to satisfy constraint: 'Member must have length less than or equal to 20971520'",
   });
   const ok = await ecrOk(w, 'sdk-v3', 'UploadLayerPart', { repositoryName: repo, uploadId: id, partFirstByte: 0, partLastByte: 20 * MiB - 1, layerPartBlob: Buffer.alloc(20 * MiB) });
   assert.equal(ok.lastByteReceived, 20 * MiB - 1);

@@ -36,7 +36,7 @@ describe('ECR lifecycle policies end to end', () => {
   let ecr: ECRClient;
 
   before(async () => {
-    w = await startWharf({ repositories: ['lc/crud', 'lc/preview', 'lc/errors'], env: { WHARF_LIFECYCLE_INTERVAL_SECONDS: '0' } });
+    w = await startWharf({ repositories: ['lc/crud', 'lc/preview', 'lc/errors', 'lc/never'], env: { WHARF_LIFECYCLE_INTERVAL_SECONDS: '0' } });
     ecr = ecrClient(w);
   });
   after(async () => { ecr?.destroy(); await w?.stop(); });
@@ -48,9 +48,9 @@ describe('ECR lifecycle policies end to end', () => {
     assert.equal(put.code, 0, put.stderr);
     assert.deepEqual(put.json, { registryId: ACCOUNT, repositoryName: repo, lifecyclePolicyText: POLICY });
     const got = await awsEcr(w, 'get-lifecycle-policy', '--repository-name', repo);
-    assert.deepEqual(got.json, { registryId: ACCOUNT, repositoryName: repo, lifecyclePolicyText: POLICY }, 'no lastEvaluatedAt before the first run');
+    assert.deepEqual(got.json, { registryId: ACCOUNT, repositoryName: repo, lifecyclePolicyText: POLICY, lastEvaluatedAt: 0 }, 'lastEvaluatedAt 0 before the first run');
     const del = await awsEcr(w, 'delete-lifecycle-policy', '--repository-name', repo);
-    assert.deepEqual(del.json, { registryId: ACCOUNT, repositoryName: repo, lifecyclePolicyText: POLICY });
+    assert.deepEqual(del.json, { registryId: ACCOUNT, repositoryName: repo, lifecyclePolicyText: POLICY, lastEvaluatedAt: 0 });
     for (const op of ['get-lifecycle-policy', 'delete-lifecycle-policy']) {
       const r = await awsEcr(w, op, '--repository-name', repo);
       assert.notEqual(r.code, 0);
@@ -94,6 +94,21 @@ out.append(call(ecr.get_lifecycle_policy, repositoryName='lc/errors'))
       ['LifecyclePolicyNotFoundException', notFound('lc/errors')],
     );
     assert.deepEqual(out, expected);
+  });
+
+  test('SDK v3 and boto3: before the first run, Get and DeleteLifecyclePolicy report lastEvaluatedAt 0', async (t) => {
+    const repo = 'lc/never';
+    await ecr.send(new PutLifecyclePolicyCommand({ repositoryName: repo, lifecyclePolicyText: POLICY }));
+    const got = await ecr.send(new GetLifecyclePolicyCommand({ repositoryName: repo }));
+    assert.ok(got.lastEvaluatedAt instanceof Date);
+    assert.equal(got.lastEvaluatedAt.getTime(), 0);
+    if (!requireTools(t, 'python3')) return;
+    const out = await boto3(w, `
+got = ecr.get_lifecycle_policy(repositoryName=V['repo'])
+deleted = ecr.delete_lifecycle_policy(repositoryName=V['repo'])
+out = [got['lastEvaluatedAt'].timestamp(), deleted['lastEvaluatedAt'].timestamp(), deleted['lifecyclePolicyText'] == V['policy']]
+`, { repo, policy: POLICY });
+    assert.deepEqual(out, [0, 0, true]);
   });
 
   test('SDK v3: a text under 100 characters is a ValidationException; previews need a policy and a start', async () => {
@@ -175,7 +190,7 @@ out = {'start': start, 'full': full, 'pages': pages, 'tagged': tagged, 'untagged
     assert.equal(again.code, 0, again.stderr);
     assert.equal(again.stdout, 'evaluated lc/preview: 0 expired, 0 transitioned, 0 skipped\n', 'only lc/preview has a policy, and it has nothing left to do');
     const none = await wharfCli(['lifecycle', 'run', '--repository', 'lc/errors', '--data-dir', w.dataDir]);
-    assert.deepEqual([none.code, none.stderr.trim()], [2, `wharf: ${notFound('lc/errors')}`]);
+    assert.deepEqual([none.code, none.stderr.trim()], [2, `wharf: using data dir ${w.dataDir}\nwharf: ${notFound('lc/errors')}`]);
   });
 });
 

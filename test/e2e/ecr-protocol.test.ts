@@ -12,6 +12,7 @@ import { ECR_MODEL } from '../../src/http/ecr/model.ts';
 import { operations } from '../../src/http/ecr/ops/index.ts';
 import { startWharf, TEST_CREDENTIALS, TEST_REGION, type RunningWharf } from '../helpers/server.ts';
 import { requireTools } from '../helpers/tools.ts';
+import { boto3 } from './ecr-images-support.ts';
 
 const PREFIX = 'AmazonEC2ContainerRegistry_V20150921';
 const JSON_11 = 'application/x-amz-json-1.1';
@@ -87,34 +88,95 @@ describe('ECR wire protocol', () => {
     assertAwsError(await ecrRaw(w, `${PREFIX}.DescribeRepositories`, '[]'), 'SerializationException');
   });
 
-  test('a 300-character repository name answers ValidationException with AWS wording (aws CLI sends it)', async (t) => {
+  const ip = (member: string, reason: string) => `Invalid parameter at '${member}' failed to satisfy constraint: '${reason}'`;
+
+  test('a 300-character repository name answers InvalidParameterException with ECR wording (aws CLI sends it)', async (t) => {
     if (!requireTools(t, 'aws')) return;
     const name = 'a'.repeat(300);
     const r = await awsEcr(w, ['describe-repositories', '--repository-names', name]);
-    assert.equal(r.code, 'ValidationException', r.stderr);
-    assert.equal(r.message, `1 validation error detected: Value '${name}' at 'repositoryNames.1.member' failed to satisfy constraint: Member must have length less than or equal to 256`);
+    assert.equal(r.code, 'InvalidParameterException', r.stderr);
+    assert.equal(r.message, ip('repositoryNames.1.member', 'Member must have length less than or equal to 256'));
     const c = await awsEcr(w, ['create-repository', '--repository-name', name]);
-    assert.equal(c.code, 'ValidationException', c.stderr);
-    assert.equal(c.message, `1 validation error detected: Value '${name}' at 'repositoryName' failed to satisfy constraint: Member must have length less than or equal to 256`);
+    assert.equal(c.code, 'InvalidParameterException', c.stderr);
+    assert.equal(c.message, ip('repositoryName', 'Member must have length less than or equal to 256'));
   });
 
-  test('maxResults 0 answers ValidationException (SDK v3 sends it; botocore would refuse)', async () => {
+  test('aws CLI: an enum value outside the model is InvalidParameterException listing the set (CreateRepository, PutImageTagMutability)', async (t) => {
+    if (!requireTools(t, 'aws')) return;
+    // ECR's own text (ecr.md §2.4), whose order differs from the model's.
+    const set = 'Member must satisfy enum value set: [IMMUTABLE, MUTABLE, MUTABLE_WITH_EXCLUSION, IMMUTABLE_WITH_EXCLUSION]';
+    const c = await awsEcr(w, ['create-repository', '--repository-name', 'proto/enum', '--image-tag-mutability', 'SOMETIMES']);
+    assert.equal(c.code, 'InvalidParameterException', c.stderr);
+    assert.equal(c.message, ip('imageTagMutability', set));
+    const p = await awsEcr(w, ['put-image-tag-mutability', '--repository-name', 'proto/existing', '--image-tag-mutability', 'mutable']);
+    assert.equal(p.code, 'InvalidParameterException', p.stderr);
+    assert.equal(p.message, ip('imageTagMutability', set));
+    const d = await awsEcr(w, ['describe-repositories', '--repository-names', 'proto/enum']);
+    assert.equal(d.code, 'RepositoryNotFoundException', 'nothing was created');
+  });
+
+  test('boto3 without client-side validation: lengths, ranges, enums and patterns of InvalidParameterException operations', async (t) => {
+    if (!requireTools(t, 'python3')) return;
+    const out = await boto3(w, `
+from botocore.config import Config
+raw = boto3.client('ecr', config=Config(parameter_validation=False))
+def call(f, **kw):
+    try:
+        f(**kw); return ['ok', '']
+    except ClientError as e:
+        return [e.response['Error']['Code'], e.response['Error']['Message']]
+out = [
+    call(raw.describe_repositories, maxResults=0),
+    call(raw.list_images, repositoryName='proto/existing', maxResults=1001),
+    call(raw.describe_images, repositoryName='proto/existing', filter={'tagStatus': 'SOME'}),
+    call(raw.batch_get_image, repositoryName='proto/existing', imageIds=[]),
+    call(raw.put_image, repositoryName='proto/existing', imageManifest='{}', imageTag='t' * 301),
+    call(raw.describe_repositories, registryId='abc'),
+    call(raw.create_repository, repositoryName='x'),
+    call(raw.get_lifecycle_policy, repositoryName='x'),
+]
+`);
+    const model = ECR_MODEL.shapes as Record<string, { pattern?: string; enum?: string[] }>;
+    assert.deepEqual(out, [
+      ['InvalidParameterException', ip('maxResults', 'Member must have value greater than or equal to 1')],
+      ['InvalidParameterException', ip('maxResults', 'Member must have value less than or equal to 1000')],
+      ['InvalidParameterException', ip('filter.tagStatus', `Member must satisfy enum value set: [${model.TagStatus.enum!.join(', ')}]`)],
+      ['InvalidParameterException', ip('imageIds', 'Member must have length greater than or equal to 1')],
+      ['InvalidParameterException', ip('imageTag', 'Member must have length less than or equal to 300')],
+      ['InvalidParameterException', ip('registryId', `must satisfy regular expression '${model.RegistryId.pattern}'`)],
+      ['InvalidParameterException', ip('repositoryName', 'Member must have length greater than or equal to 2')],
+      // GetLifecyclePolicy lists ValidationException: the AWS front end's wording stays.
+      ['ValidationException', "1 validation error detected: Value 'x' at 'repositoryName' failed to satisfy constraint: Member must have length greater than or equal to 2"],
+    ]);
+  });
+
+  test('maxResults 0 answers InvalidParameterException (SDK v3 sends it; botocore would refuse)', async () => {
+    const message = ip('maxResults', 'Member must have value greater than or equal to 1');
     await assert.rejects(sdk.send(new DescribeRepositoriesCommand({ maxResults: 0 })), (e: any) => {
-      assert.equal(e.name, 'ValidationException');
-      assert.equal(e.message, "1 validation error detected: Value '0' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 1");
+      assert.equal(e.name, 'InvalidParameterException');
+      assert.equal(e.message, message);
       assert.equal(e.$metadata.httpStatusCode, 400);
       assert.match(e.$metadata.requestId, UUID);
       return true;
     });
     const raw = await ecrRaw(w, `${PREFIX}.DescribeRepositories`, '{"maxResults":0}');
-    assertAwsError(raw, 'ValidationException', "1 validation error detected: Value '0' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 1");
+    assertAwsError(raw, 'InvalidParameterException', message);
   });
 
-  test('several violations are counted in one ValidationException', async () => {
-    const r = await ecrRaw(w, `${PREFIX}.DescribeRepositories`, JSON.stringify({ registryId: 'abc', maxResults: 5000 }));
+  test('several violations are counted in one ValidationException where the model lists it', async () => {
+    const r = await ecrRaw(w, `${PREFIX}.GetLifecyclePolicyPreview`, JSON.stringify({ registryId: 'abc', repositoryName: 'proto/existing', maxResults: 5000 }));
     assertAwsError(r, 'ValidationException', /^2 validation errors detected: /);
     assert.match(r.json.message, /Value 'abc' at 'registryId' failed to satisfy constraint: Member must satisfy regular expression pattern: \[0-9\]\{12\}/);
-    assert.match(r.json.message, /Value '5000' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000/);
+    assert.match(r.json.message, /Value '5000' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 100/);
+  });
+
+  test('an operation whose model lists no ValidationException reports one violation as InvalidParameterException', async () => {
+    const r = await ecrRaw(w, `${PREFIX}.DescribeRepositories`, JSON.stringify({ registryId: 'abc', maxResults: 5000 }));
+    assertAwsError(r, 'InvalidParameterException');
+    const either = [ip('registryId', "must satisfy regular expression '[0-9]{12}'"), ip('maxResults', 'Member must have value less than or equal to 1000')];
+    assert.ok(either.includes(r.json.message), r.json.message);
+    const missing = await ecrRaw(w, `${PREFIX}.BatchGetImage`, JSON.stringify({ repositoryName: 'proto/existing' }));
+    assertAwsError(missing, 'InvalidParameterException', ip('imageIds', 'Member must not be null'));
   });
 
   test('an operation of the ECR model that Wharf does not implement answers UnsupportedCommandException naming it', async (t) => {

@@ -76,8 +76,8 @@ for (const client of ECR_CLIENTS) {
     await expectError(client, { registryId: '111122223333', repositoryNames: ['pg/a', 'zz'] }, 'RepositoryNotFoundException',
       "The repository with name 'pg/a' does not exist in the registry with id '111122223333'");
     assert.deepEqual(await ecrOk(w, client, 'DescribeRepositories', { registryId: '111122223333' }), { repositories: [] });
-    await expectError(client, { maxResults: 1001 }, 'ValidationException',
-      "1 validation error detected: Value '1001' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000");
+    await expectError(client, { maxResults: 1001 }, 'InvalidParameterException',
+      "Invalid parameter at 'maxResults' failed to satisfy constraint: 'Member must have value less than or equal to 1000'");
   });
 
   test(`${client}: DescribeRepositories pages by hand in name order`, { timeout: 120_000 }, async (t) => {

@@ -138,8 +138,8 @@ for (const client of ECR_CLIENTS) {
         "Invalid parameter at 'imageTagMutabilityExclusionFilters' failed to satisfy constraint: 'ImageTagMutabilityExclusionFilters can't be null when imageTagMutability is set as MUTABLE_WITH_EXCLUSION'"],
       ['stray-filters', { imageTagMutability: 'IMMUTABLE', imageTagMutabilityExclusionFilters: filters('x') }, 'InvalidParameterException',
         "Invalid parameter at 'imageTagMutabilityExclusionFilters' failed to satisfy constraint: 'ImageTagMutabilityExclusionFilters can only be used when imageTagMutability is set as MUTABLE_WITH_EXCLUSION or IMMUTABLE_WITH_EXCLUSION'"],
-      ['bad-encryption', { encryptionConfiguration: { encryptionType: 'RSA' } }, 'ValidationException',
-        "1 validation error detected: Value 'RSA' at 'encryptionConfiguration.encryptionType' failed to satisfy constraint: Member must satisfy enum value set: [AES256, KMS, KMS_DSSE]"],
+      ['bad-encryption', { encryptionConfiguration: { encryptionType: 'RSA' } }, 'InvalidParameterException',
+        "Invalid parameter at 'encryptionConfiguration.encryptionType' failed to satisfy constraint: 'Member must satisfy enum value set: [AES256, KMS, KMS_DSSE]'"],
       ['too-many-tags', { tags: Array.from({ length: 51 }, (_, i) => ({ Key: `k${i}`, Value: 'v' })) }, 'TooManyTagsException', 'A resource can have at most 50 tags.'],
       ['reserved-tag', { tags: [{ Key: 'aws:owner', Value: 'me' }] }, 'InvalidTagParameterException',
         "Invalid tag key 'aws:owner': keys must be 1-128 characters and may not start with 'aws:'."],
@@ -150,14 +150,15 @@ for (const client of ECR_CLIENTS) {
       await expectAbsent(client, `${p}/${suffix}`);
     }
 
-    // Names: a grammar violation is ECR's InvalidParameterException; lengths are the model's ValidationException.
-    const badName = (n: string, constraint: string) => `1 validation error detected: Value '${n}' at 'repositoryName' failed to satisfy constraint: Member must ${constraint}`;
+    // Names: a grammar violation and a length outside 2-256 are both ECR's InvalidParameterException
+    // (CreateRepository's model lists no ValidationException).
+    const badName = (constraint: string) => `Invalid parameter at 'repositoryName' failed to satisfy constraint: 'Member must ${constraint}'`;
     for (const n of ['Upper', 'a//b', '/lead', 'trail/', 'a..b', '-a']) {
       await expectError(client, 'CreateRepository', { repositoryName: n }, 'InvalidParameterException',
         `Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy regular expression '${NAME_PATTERN}''`);
     }
     const long = 'a'.repeat(257);
-    await expectError(client, 'CreateRepository', { repositoryName: long }, 'ValidationException', badName(long, 'have length less than or equal to 256'));
+    await expectError(client, 'CreateRepository', { repositoryName: long }, 'InvalidParameterException', badName('have length less than or equal to 256'));
     const longest = `${p}/${'c'.repeat(256 - p.length - 1)}`;
     assert.deepEqual(settled(await create(client, { repositoryName: longest })), expected(longest));
   });
@@ -197,14 +198,16 @@ for (const client of ECR_CLIENTS) {
   });
 }
 
-test('sdk-v3: names the CLI and boto3 refuse locally get the server\'s ValidationException', async () => {
-  await expectError('sdk-v3', 'CreateRepository', { repositoryName: 'a' }, 'ValidationException',
-    "1 validation error detected: Value 'a' at 'repositoryName' failed to satisfy constraint: Member must have length greater than or equal to 2");
-  await expectError('sdk-v3', 'CreateRepository', { repositoryName: '' }, 'ValidationException',
+test('sdk-v3: names the CLI and boto3 refuse locally get the server\'s InvalidParameterException', async () => {
+  const tooShort = "Invalid parameter at 'repositoryName' failed to satisfy constraint: 'Member must have length greater than or equal to 2'";
+  await expectError('sdk-v3', 'CreateRepository', { repositoryName: 'a' }, 'InvalidParameterException', tooShort);
+  // Two violations (length and pattern): InvalidParameterException reports the first.
+  await expectError('sdk-v3', 'CreateRepository', { repositoryName: '' }, 'InvalidParameterException', tooShort);
+  await expectError('sdk-v3', 'DeleteRepository', { repositoryName: 'a' }, 'InvalidParameterException', tooShort);
+  // GetLifecyclePolicy's model lists ValidationException: the AWS front end's wording, every violation counted.
+  await expectError('sdk-v3', 'GetLifecyclePolicy', { repositoryName: '' }, 'ValidationException',
     "2 validation errors detected: Value '' at 'repositoryName' failed to satisfy constraint: Member must have length greater than or equal to 2; "
     + `Value '' at 'repositoryName' failed to satisfy constraint: Member must satisfy regular expression pattern: ${NAME_PATTERN}`);
-  await expectError('sdk-v3', 'DeleteRepository', { repositoryName: 'a' }, 'ValidationException',
-    "1 validation error detected: Value 'a' at 'repositoryName' failed to satisfy constraint: Member must have length greater than or equal to 2");
   // The SDK parses createdAt (epoch seconds on the wire) into a Date.
   const out = await sdkClient(w).send(new DescribeRepositoriesCommand({ repositoryNames: [SEEDED] }));
   assert.ok(out.repositories![0].createdAt instanceof Date);

@@ -103,7 +103,7 @@ export async function startWharf(opts: {
 } = {}): Promise<RunningWharf> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'wharf-test-'));
   for (const r of opts.repositories ?? []) {
-    const res = await wharfCli(['repositories', 'create', r, '--data-dir', dataDir], opts.env);
+    const res = await wharfCli(['repositories', 'create', r, '--data-dir', dataDir, '--create'], opts.env);
     if (res.code !== 0) throw new Error(`repositories create ${r} failed: ${res.stderr}`);
   }
   const port = await freePort();

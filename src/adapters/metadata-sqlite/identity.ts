@@ -13,6 +13,12 @@ export function sqliteIdentityStore(db: Database.Database): IdentityStore {
   const put = db.prepare(`INSERT INTO access_keys (access_key_id, sealed_secret, principal_arn, status, created_at) VALUES (?, ?, ?, ?, ?)
     ON CONFLICT (access_key_id) DO UPDATE SET sealed_secret = excluded.sealed_secret, principal_arn = excluded.principal_arn, status = excluded.status`);
   const list = db.prepare('SELECT * FROM access_keys WHERE principal_arn = ? ORDER BY created_at');
+  const deactivate = db.prepare("UPDATE access_keys SET status = 'Inactive' WHERE principal_arn = ? AND status = 'Active'");
+  const replace = db.transaction((k: AccessKeyRecord): number => {
+    const n = deactivate.run(k.principalArn).changes;
+    put.run(k.accessKeyId, k.sealedSecret, k.principalArn, k.status, k.createdAt.getTime());
+    return n;
+  });
   return {
     async getAccessKey(id) {
       const r = get.get(id) as Row | undefined;
@@ -23,6 +29,9 @@ export function sqliteIdentityStore(db: Database.Database): IdentityStore {
     },
     async listAccessKeys(arn) {
       return (list.all(arn) as Row[]).map(toKey);
+    },
+    async replaceAccessKeys(k) {
+      return replace.immediate(k);
     },
   };
 }

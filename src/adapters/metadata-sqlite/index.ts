@@ -50,8 +50,15 @@ export function openSqlite(opts: SqliteOptions): { meta: MetadataStore; identity
   return { meta: guard.wrap(new SqliteMetadataStore(db)), identity: guard.wrap(sqliteIdentityStore(db)) };
 }
 
+/** Thrown when wharf.db was made by a newer Wharf: its schema is past every migration this one knows. */
+export class SchemaTooNewError extends Error {}
+
 function migrate(db: Database.Database): void {
   const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    db.close();
+    throw new SchemaTooNewError(`the database was made by a newer Wharf (schema version ${version}; this one knows ${MIGRATIONS.length}): downgrades are not supported, restore the backup taken before the upgrade`);
+  }
   for (let v = version; v < MIGRATIONS.length; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]);
@@ -180,6 +187,10 @@ class SqliteMetadataStore implements MetadataStore {
       blobRefStatus: p(`SELECT coalesce(sum(m.image_status = 'ARCHIVED'), 0) AS archived, coalesce(sum(m.image_status <> 'ARCHIVED'), 0) AS other
                         FROM manifest_references r JOIN manifests m ON m.repository_id = r.repository_id AND m.digest = r.manifest_digest
                         WHERE r.repository_id = (SELECT id FROM repositories WHERE name = ?) AND r.kind = 'blob' AND r.digest = ?`),
+      manifestUsingBlob: p(`SELECT m.digest, m.media_type, m.size, m.bytes, m.artifact_type, m.subject, m.pushed_at, m.last_pulled_at, m.image_status
+                            FROM manifest_references r JOIN manifests m ON m.repository_id = r.repository_id AND m.digest = r.manifest_digest
+                            WHERE r.repository_id = (SELECT id FROM repositories WHERE name = ?) AND r.kind = 'blob' AND r.digest = ?
+                            ORDER BY m.pushed_at DESC, m.digest LIMIT 1`),
       tagListJson: p(`SELECT json_group_array(name) FROM (SELECT name FROM tags
                       WHERE repository_id = (SELECT id FROM repositories WHERE name = ?) AND name > ? ORDER BY name LIMIT ?)`).pluck(),
       referrers: p(`SELECT digest, media_type, size, artifact_type, annotations FROM manifests m
@@ -341,7 +352,8 @@ class SqliteMetadataStore implements MetadataStore {
     return (this.s.uploadsBefore.all(ms(before)) as Row[]).map((r) => ({ id: r.id, repo: r.repo, startedAt: new Date(r.started_at) }));
   }
 
-  async putManifest(repo: string, m: NewManifest, tag: string | undefined, at: Date, decide: TagDecision): Promise<PutManifestResult> {
+  async putManifest(repo: string, m: NewManifest, tag: string | readonly string[] | undefined, at: Date, decide: TagDecision): Promise<PutManifestResult> {
+    const tags = tag === undefined ? [] : typeof tag === 'string' ? [tag] : tag;
     return this.db.transaction((): PutManifestResult => {
       const row = this.s.repoGet.get(repo) as Row | undefined;
       if (!row) return { ok: false, reason: 'repository' };
@@ -360,10 +372,10 @@ class SqliteMetadataStore implements MetadataStore {
         for (const d of m.childDigests) this.s.refInsert.run(id, m.digest, 'manifest', d);
         created = true;
       }
-      if (tag !== undefined) {
-        const current = this.s.tagGet.get(id, tag) as string | undefined;
-        decide(toRepository(row), tag, current, m.digest);
-        if (current !== m.digest) this.s.tagUpsert.run(id, tag, m.digest, ms(at));
+      for (const t of tags) {
+        const current = this.s.tagGet.get(id, t) as string | undefined;
+        decide(toRepository(row), t, current, m.digest);
+        if (current !== m.digest) this.s.tagUpsert.run(id, t, m.digest, ms(at));
       }
       return { ok: true, created };
     }).immediate();
@@ -414,6 +426,11 @@ class SqliteMetadataStore implements MetadataStore {
   async blobInArchivedImagesOnly(repo: string, digest: string): Promise<boolean> {
     const r = this.s.blobRefStatus.get(repo, digest) as { archived: number; other: number };
     return r.archived > 0 && r.other === 0;
+  }
+
+  async latestManifestUsingBlob(repo: string, digest: string): Promise<ManifestRecord | undefined> {
+    const r = this.s.manifestUsingBlob.get(repo, digest) as Row | undefined;
+    return r ? toManifest(repo, r) : undefined;
   }
 
   async deleteImage(repo: string, digest: string, expect?: ImageExpectation): Promise<{ tags: string[] } | 'referenced' | 'changed' | undefined> {

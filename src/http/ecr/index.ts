@@ -4,7 +4,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/schema.ts';
-import { validateInput } from '../../domain/aws/validate.ts';
+import { validateInput, violationStyleOf } from '../../domain/aws/validate.ts';
 import { errors, WharfError } from '../../domain/errors.ts';
 import { toWharfError } from '../errors.ts';
 import { readSmallBody } from '../oci/request.ts';
@@ -25,7 +25,8 @@ const ECR_NAME = new RegExp(`^(?:${ECR_NAME_PATTERN})$`);
 /**
  * ECR answers a repositoryName of valid length that breaks its grammar with InvalidParameterException
  * (`Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy regular expression …'`),
- * before the generic model checks (which answer lengths with ValidationException).
+ * before the generic model checks (which answer lengths with ValidationException, or with
+ * InvalidParameterException for operations whose model lists no ValidationException).
  */
 function checkRepositoryName(input: unknown): void {
   const name = (input as { repositoryName?: unknown } | null)?.repositoryName;
@@ -58,7 +59,7 @@ export async function handleEcr(s: Services, config: Config, req: FastifyRequest
       }
     }
     checkRepositoryName(input);
-    if (model.input) validateInput(ECR_MODEL, model.input.shape, input);
+    if (model.input) validateInput(ECR_MODEL, model.input.shape, input, violationStyleOf(model));
     const op = table[name!];
     if (!op) throw errors.notImplemented({ operation: name! });
     const resource = op.resource ? op.resource(input) : (input as { repositoryName?: string }).repositoryName;

@@ -27,10 +27,13 @@ export async function manifest(s: Services, req: FastifyRequest, reply: FastifyR
   switch (req.method) {
     case 'PUT': {
       const bytes = await readSmallBody(req.raw, s.manifests.maxBytes, () => errors.manifestTooLarge({ limit: s.manifests.maxBytes }));
-      const pushed = await s.manifests.put(name, ref, bytes, req.headers['content-type']);
+      // OCI 1.1: a push by digest may name tags to apply with it (`?tag=a&tag=b`); a push by tag ignores them.
+      const tags = ref.includes(':') ? queryOf(req.url).getAll('tag') : [];
+      const pushed = await s.manifests.put(name, ref, bytes, req.headers['content-type'], { tags });
       reply.code(201).headers({
         location: `/v2/${name}/manifests/${pushed.digest}`, 'docker-content-digest': pushed.digest, 'content-length': '0',
         ...(pushed.subject ? { 'oci-subject': pushed.subject } : {}),
+        ...(tags.length > 0 ? { 'oci-tag': [...pushed.tags] } : {}),
       }).send();
       return;
     }

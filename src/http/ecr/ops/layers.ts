@@ -34,7 +34,9 @@ export const layerOperations: OperationTable = {
           else {
             // ARCHIVED when only archived images use the layer (a client must restore one to pull it).
             const archived = await ctx.services.blobs.archivedOnly(repo, digest);
-            layers.push({ layerDigest: digest, layerAvailability: archived ? 'ARCHIVED' : 'AVAILABLE', layerSize: info.size });
+            // The media type the manifests give the layer; absent while no manifest names it (docs/ecr-api.md).
+            const mediaType = await ctx.services.images.layerMediaType(repo, digest);
+            layers.push({ layerDigest: digest, layerAvailability: archived ? 'ARCHIVED' : 'AVAILABLE', layerSize: info.size, mediaType });
           }
         }
       }

@@ -7,6 +7,9 @@ import type { OperationTable } from '../context.ts';
 import { checkExclusive, decodeToken, encodeToken } from '../pagination.ts';
 import { checkRegistry } from './repositories.ts';
 
+/** What Get/DeleteLifecyclePolicy report as lastEvaluatedAt before the first run: 0, as ECR does. */
+const NEVER_EVALUATED = new Date(0);
+
 /** ECR's LifecyclePolicyPreviewResult. */
 function resultShape(a: LifecycleAction): Record<string, unknown> {
   return {
@@ -56,7 +59,7 @@ export const lifecycleOperations: OperationTable = {
     async handler(ctx, input) {
       checkRegistry(ctx, input);
       const p = await ctx.services.lifecycle.get(input.repositoryName);
-      return { registryId: ctx.config.accountId, repositoryName: input.repositoryName, lifecyclePolicyText: p.text, lastEvaluatedAt: p.evaluatedAt };
+      return { registryId: ctx.config.accountId, repositoryName: input.repositoryName, lifecyclePolicyText: p.text, lastEvaluatedAt: p.evaluatedAt ?? NEVER_EVALUATED };
     },
   },
 
@@ -64,7 +67,7 @@ export const lifecycleOperations: OperationTable = {
     async handler(ctx, input) {
       checkRegistry(ctx, input);
       const p = await ctx.services.lifecycle.delete(input.repositoryName);
-      return { registryId: ctx.config.accountId, repositoryName: input.repositoryName, lifecyclePolicyText: p.text, lastEvaluatedAt: p.evaluatedAt };
+      return { registryId: ctx.config.accountId, repositoryName: input.repositoryName, lifecyclePolicyText: p.text, lastEvaluatedAt: p.evaluatedAt ?? NEVER_EVALUATED };
     },
   },
 
