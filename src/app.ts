@@ -35,6 +35,8 @@ import { GarbageCollector } from './services/gc.ts';
 import { LifecycleService } from './services/lifecycle.ts';
 import { ArchiveService } from './services/archive.ts';
 import { PullExclusionService } from './services/pull-exclusions.ts';
+import { loggingStorageHealth } from './services/storage-health.ts';
+import type { StorageHealth } from './ports/storage-health.ts';
 
 export interface Stores {
   meta: MetadataStore;
@@ -93,11 +95,12 @@ export function hasStore(dir: string): boolean {
  * The directory is made when missing; DataDirError when it is not a writable directory.
  * `clock` is the time the metadata store records on its own (tests pass their fake clock); `shared`
  * (admin commands) means a server may be running on the same directory, so its in-flight files stay.
+ * `health` hears when a store runs out of space and when it writes again (the server logs it).
  */
-export async function openStores(config: Config, opts: { clock?: Clock; shared?: boolean } = {}): Promise<Stores> {
+export async function openStores(config: Config, opts: { clock?: Clock; shared?: boolean; health?: StorageHealth } = {}): Promise<Stores> {
   prepareDataDir(config.dataDir);
-  const { meta, identity } = openSqlite({ path: join(config.dataDir, 'wharf.db'), synchronous: config.sqliteSynchronous, clock: opts.clock });
-  const blobs = await openFsBlobStore(config.dataDir, { keepTmp: opts.shared });
+  const { meta, identity } = openSqlite({ path: join(config.dataDir, 'wharf.db'), synchronous: config.sqliteSynchronous, clock: opts.clock, health: opts.health });
+  const blobs = await openFsBlobStore(config.dataDir, { keepTmp: opts.shared, health: opts.health });
   const box = openLocalSecretBox(config.masterKeyFile ?? join(config.dataDir, 'master.key'));
   return { meta, blobs, identity, box };
 }
@@ -176,7 +179,7 @@ export interface App {
 /** `bound`: the listening server `wharf serve` bound first (see buildHttpServer); tests leave it out. */
 export async function buildApp(config: Config, opts: { logger?: Logger; clock?: Clock; bound?: BoundServer } = {}): Promise<App> {
   const log = opts.logger ?? pino({ level: config.logLevel, redact: ['req.headers.authorization', '*.secretAccessKey', '*.password', '*.token'] });
-  const stores = await openStores(config, { clock: opts.clock });
+  const stores = await openStores(config, { clock: opts.clock, health: loggingStorageHealth(log) });
   const services = buildServices(config, stores, opts.clock);
   const rootFile = await bootstrapRootKey(config, services, process.env);
   if (rootFile) log.warn({ file: rootFile }, 'generated the root access key; its id and secret are in this file (shown once, keep it safe)');

@@ -175,6 +175,9 @@ export const errors = {
     message: (p) => `blob ${p.digest} is being garbage-collected; push it again` }),
   imageReferencedByIndex: define<{ digest: string }>({ id: 'ImageReferencedByIndex', status: 409, oci: 'DENIED', ecr: 'InvalidParameterException',
     message: (p) => `The image ${p.digest} is referenced by an index (manifest list) in this repository; delete the index first` }),
+  // --- storage ---
+  storageFull: define<{ store: string }>({ id: 'StorageFull', status: 507, oci: 'UNAVAILABLE', ecr: 'ServerException',
+    message: (p) => `insufficient storage: the registry's ${p.store} is out of space and stored nothing for this request; retry once space is freed` }),
   routeNotFound: define<{ method: string; path: string }>({ id: 'RouteNotFound', status: 404, oci: 'NOT_FOUND', ecr: 'UnknownOperationException',
     message: (p) => `no route for ${p.method} ${p.path}` }),
   requestRejected: define<{ reason: string }>({ id: 'RequestRejected', status: 400, oci: 'UNSUPPORTED', ecr: 'SerializationException',

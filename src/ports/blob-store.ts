@@ -45,6 +45,11 @@ export interface UploadInfo {
  *   assume so and must never build paths from anything else.
  * - Upload ids are opaque tokens made by the caller (UUIDs); adapters must not trust them in paths
  *   without validation.
+ * - A write that fails because the storage is out of space throws StorageFull (507) and leaves what
+ *   the other failures leave: put stores nothing, appendUpload keeps a prefix (the session's bytes
+ *   before it plus what reached storage whole), commitUpload keeps the session and makes no blob.
+ *   An adapter that stops reading a request's `source` because a write failed reads and discards
+ *   the rest, so the client, still sending, gets the error response rather than a reset.
  */
 export interface BlobStore {
   /** Size of a committed blob, or undefined when absent. */

@@ -1,7 +1,7 @@
 // Manifest use cases: push (validate, check references, move tags atomically), pull with Accept
 // negotiation, delete, tag listing and referrers.
 import { tryParseDigest, parseDigest } from '../domain/digest.ts';
-import { errors } from '../domain/errors.ts';
+import { errors, WharfError } from '../domain/errors.ts';
 import { MANIFEST_MAX_BYTES, digestOf, parseManifest, type ParsedManifest } from '../domain/manifest.ts';
 import { assertTag, isTag } from '../domain/names.ts';
 import { assertTagMayMove } from '../domain/repository.ts';
@@ -132,10 +132,10 @@ export class ManifestService {
 
   /**
    * Records that `principalArn` pulled `digest` (drives lastRecordedPullTime), unless that principal is
-   * on the pull-time update exclusion list.
+   * on the pull-time update exclusion list. On a full disk nothing is recorded and the pull goes on.
    */
   async recordPull(repo: string, digest: string, principalArn?: string): Promise<void> {
-    await this.d.meta.recordPull(repo, digest, this.d.clock.now(), PULL_RECORD_INTERVAL_MS, principalArn);
+    await unlessStorageFull(this.d.meta.recordPull(repo, digest, this.d.clock.now(), PULL_RECORD_INTERVAL_MS, principalArn));
   }
 
   /**
@@ -146,7 +146,7 @@ export class ManifestService {
   async recordServed(m: ManifestRecord, principalArn?: string): Promise<void> {
     const now = this.d.clock.now();
     if (m.lastPulledAt && m.lastPulledAt.getTime() >= now.getTime() - PULL_RECORD_INTERVAL_MS) return;
-    await this.d.meta.recordPull(m.repo, m.digest, now, PULL_RECORD_INTERVAL_MS, principalArn);
+    await unlessStorageFull(this.d.meta.recordPull(m.repo, m.digest, now, PULL_RECORD_INTERVAL_MS, principalArn));
   }
 
   /**
@@ -185,4 +185,16 @@ function accepts(accept: readonly string[], type: string): boolean {
   const manifestish = accept.some((a) => a.includes('manifest') || a.includes('index'));
   if (!manifestish) return true; // e.g. `*/*` or application/json only: no negotiation intended
   return accept.some((a) => a === type || a === '*/*' || a === 'application/*');
+}
+
+/**
+ * A pull time is bookkeeping: when the disk is full (StorageFull, which the store has already
+ * reported to StorageHealth), the pull is served without it rather than failed.
+ */
+async function unlessStorageFull(write: Promise<void>): Promise<void> {
+  try {
+    await write;
+  } catch (e) {
+    if (!(e instanceof WharfError && e.spec === errors.storageFull.spec)) throw e;
+  }
 }

@@ -2,13 +2,15 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { finished } from 'node:stream/promises';
 import { join } from 'node:path';
 import { openFsBlobStore } from '../../src/adapters/blob-fs/index.ts';
 import { blobStoreContract } from './blob-store.contract.ts';
-import { absent, bytes, failingSource, sha256, source } from './support.ts';
+import { absent, bytes, failingSource, sha256, source, wharfError } from './support.ts';
+import type { StorageHealth } from '../../src/ports/storage-health.ts';
 
 const tempRoot = () => mkdtempSync(join(tmpdir(), 'wharf-blobfs-'));
 
@@ -93,6 +95,37 @@ describe('fs blob store on disk', () => {
     } finally {
       await store.close();
       await rm(parent, { recursive: true, force: true });
+    }
+  });
+
+  test('a full disk during an append throws StorageFull, tells StorageHealth, drains the source, and recovers', async () => {
+    const root = tempRoot();
+    const calls: string[] = [];
+    const health: StorageHealth = { full: (store, reason) => calls.push(`full ${store} ${reason}`), writable: (store) => calls.push(`writable ${store}`) };
+    const store = await openFsBlobStore(root, { health });
+    try {
+      const id = randomUUID();
+      await store.startUpload(id);
+      // /dev/full answers every write with ENOSPC: the session's file now sits on a "full disk".
+      const file = join(root, 'uploads', id);
+      rmSync(file);
+      symlinkSync('/dev/full', file);
+      const b = bytes(12 * 1024 * 1024); // more than the writes kept in flight: the failure stops the reading midway
+      const src = source(b, 64 * 1024);
+      await assert.rejects(store.appendUpload(id, src, 0), wharfError('UNAVAILABLE', 507));
+      assert.deepEqual(calls, ['full blob store ENOSPC']);
+      await finished(src); // rejects (premature close) had the store destroyed the source instead of draining it
+      assert.ok(src.readableEnded, 'the rest of the source was read and discarded');
+      // Space returns: the same append succeeds, and StorageHealth hears of it.
+      rmSync(file);
+      writeFileSync(file, '');
+      assert.equal(await store.appendUpload(id, source(b, 64 * 1024), 0), b.length);
+      assert.deepEqual(calls, ['full blob store ENOSPC', 'writable blob store']);
+      await store.commitUpload(id, sha256(b));
+      assert.ok(readFileSync(join(root, 'blobs', 'sha256', sha256(b).slice(7, 9), sha256(b).slice(7))).equals(b));
+    } finally {
+      await store.close();
+      await rm(root, { recursive: true, force: true });
     }
   });
 });

@@ -212,7 +212,11 @@ describe('scheduled lifecycle runs inside wharf serve', () => {
       assert.deepEqual(left, [images.untagged[1], images.tagged[1]].sort());
       const got = await ecr.send(new GetLifecyclePolicyCommand({ repositoryName: repo }));
       assert.ok(got.lastEvaluatedAt instanceof Date);
-      const logged = w.output().split('\n').filter((l) => l.includes('lifecycle policy expired an image')).map((l) => JSON.parse(l));
+      // The server's stdout pipe and its HTTP answers are two channels: a line may arrive after the
+      // answer that shows its delete. Wait for the lines (with a deadline), then check them exactly.
+      const expiredLines = () => w.output().split('\n').filter((l) => l.includes('lifecycle policy expired an image'));
+      for (const until = Date.now() + 10_000; expiredLines().length < 2 && Date.now() < until;) await sleep(20);
+      const logged = expiredLines().map((l) => JSON.parse(l));
       assert.deepEqual(logged.map((l) => [l.level, l.repository, l.digest, l.tags, l.rulePriority]).sort(), [
         [30, repo, images.tagged[0], ['v1'], 1],
         [30, repo, images.untagged[0], [], 2],

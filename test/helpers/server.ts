@@ -123,15 +123,22 @@ export interface TestServerTls {
  * Starts `wharf serve` on 127.0.0.1 and a free port with a fresh data dir (or `dataDir`), and waits
  * until GET /v2/ answers. `repositories` are created first with the admin CLI. With `tls` it serves
  * https (the url says so; authedFetch cannot be used then, as fetch does not trust the test CA).
+ * `wrap` turns the command (program, arguments) into the one spawned, e.g. to run it in a private
+ * mount namespace; it must exec the program in the end, so that the process signalled is Wharf itself.
  */
-export async function startWharf(opts: { dataDir?: string; env?: Record<string, string>; args?: string[]; repositories?: string[]; tls?: TestServerTls } = {}): Promise<RunningWharf> {
+export async function startWharf(opts: {
+  dataDir?: string; env?: Record<string, string>; args?: string[]; repositories?: string[]; tls?: TestServerTls;
+  wrap?: (program: string, args: string[]) => [string, string[]];
+} = {}): Promise<RunningWharf> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'wharf-test-'));
   for (const r of opts.repositories ?? []) {
     const res = await wharfCli(['repositories', 'create', r, '--data-dir', dataDir, '--create'], opts.env);
     if (res.code !== 0) throw new Error(`repositories create ${r} failed: ${res.stderr}`);
   }
   const port = await freePort();
-  const proc = spawn(WHARF_BIN, ['serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, ...(opts.args ?? [])], {
+  const argv = ['serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, ...(opts.args ?? [])];
+  const [program, args] = opts.wrap ? opts.wrap(WHARF_BIN, argv) : [WHARF_BIN, argv];
+  const proc = spawn(program, args, {
     env: {
       ...process.env, WHARF_LOG_LEVEL: process.env.WHARF_LOG_LEVEL ?? 'warn',
       WHARF_ROOT_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, WHARF_ROOT_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey, WHARF_REGION: TEST_REGION,

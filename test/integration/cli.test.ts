@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { request } from 'node:http';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -12,6 +12,14 @@ import { ROOT, WHARF_BIN, startWharf, wharfCli, authedFetch as fetch } from '../
 import { requireTools } from '../helpers/tools.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'wharf-cli-'));
+
+/** Polls `cond` until it holds, failing after a deadline generous enough for a loaded machine. */
+async function until(cond: () => Promise<boolean>, what: string): Promise<void> {
+  for (const deadline = Date.now() + 20_000; !(await cond());) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 /** The message of a failed command: exactly one `wharf: ...` line, no stack frames. */
 function oneLine(stderr: string): string {
@@ -193,19 +201,34 @@ test('SIGTERM lets an in-flight upload finish, then exits cleanly; the session s
     const post = await fetch(`${w.url}/v2/shut/down/blobs/uploads/`, { method: 'POST' });
     assert.equal(post.status, 202);
     const location = post.headers.get('location')!;
-    const part = Buffer.alloc(256 * 1024, 7);
+    // One part fills the store's write batch (1 MiB), so it reaches the session's file at once.
+    const part = Buffer.alloc(1024 * 1024, 7);
+    let req!: ReturnType<typeof request>;
     const done = new Promise<{ status: number; range: string }>((resolve, reject) => {
-      const req = request(`${w.url}${location}`, { method: 'PATCH', headers: { authorization: w.authorization, 'content-type': 'application/octet-stream', 'content-length': String(part.length * 4) } }, (res) => {
+      req = request(`${w.url}${location}`, { method: 'PATCH', headers: { authorization: w.authorization, 'content-type': 'application/octet-stream', 'content-length': String(part.length * 4) } }, (res) => {
         res.resume();
         res.on('end', () => resolve({ status: res.statusCode!, range: String(res.headers.range) }));
       });
       req.on('error', reject);
-      req.write(part);
-      setTimeout(() => {
-        w.proc.kill('SIGTERM');
-        setTimeout(() => { req.write(part); req.write(part); req.end(part); }, 300);
-      }, 200);
     });
+    req.write(part);
+    // Conditions, not pauses (a busy machine is slow): the server is inside the upload ...
+    const file = join(w.dataDir, 'uploads', location.slice(location.lastIndexOf('/') + 1));
+    await until(async () => existsSync(file) && statSync(file).size > 0, 'the first part reached the session file');
+    w.proc.kill('SIGTERM');
+    // ... and shutting down (it refuses new requests) while the upload is still in flight.
+    await until(async () => {
+      try {
+        const r = await fetch(`${w.url}/v2/`);
+        await r.arrayBuffer();
+        return r.status === 503;
+      } catch {
+        return true;
+      }
+    }, 'the server stopped taking new requests');
+    req.write(part);
+    req.write(part);
+    req.end(part);
     const res = await done;
     assert.equal(res.status, 202);
     assert.equal(res.range, `0-${part.length * 4 - 1}`);

@@ -20,13 +20,16 @@ const HOUR = 3600_000;
 const sha256 = (b: Buffer | string) => 'sha256:' + createHash('sha256').update(b).digest('hex');
 const isError = (oci: string, status: number) => (e: any) => e?.spec?.oci === oci && e.status === status;
 
-/** Hooks a test can block on: before bytes are installed (put/commitUpload) and before a blob is deleted. */
-interface Gates { install?: Promise<void>; delete?: Promise<void> }
+/**
+ * Hooks a test can block on: before bytes are installed (put/commitUpload) and before a blob is
+ * deleted. `installing` is called when an install reaches its gate (the reservation is made by then).
+ */
+interface Gates { install?: Promise<void>; delete?: Promise<void>; installing?: () => void }
 
 function gated(inner: BlobStore, gates: Gates): BlobStore {
   return new Proxy(inner, {
     get(t, k) {
-      if (k === 'put' || k === 'commitUpload') return async (...a: unknown[]) => { await gates.install; return (t as any)[k](...a); };
+      if (k === 'put' || k === 'commitUpload') return async (...a: unknown[]) => { gates.installing?.(); await gates.install; return (t as any)[k](...a); };
       if (k === 'delete') return async (d: string) => { await gates.delete; return t.delete(d); };
       const v = (t as any)[k];
       return typeof v === 'function' ? v.bind(t) : v;
@@ -221,8 +224,9 @@ describe('garbage collection', () => {
       const bytes = randomBytes(5000);
       const hold = latch();
       w.gates.install = hold.promise;
+      const reserved = new Promise<void>((r) => (w.gates.installing = r));
       const push = w.blob('gc/app', bytes); // reserves, then waits before installing
-      await sleep(20);
+      await reserved; // (not a fixed pause: on a busy machine the reservation may take longer)
       w.advance(2 * HOUR); // the push stalls past the grace period
       assert.equal((await w.s.gc.run()).blobs, 1, 'the reserved row was old and unreferenced');
       hold.open();

@@ -6,6 +6,7 @@
 //
 // A blob is written to uploads/ or tmp/, hashed while streaming, fsynced, verified, then renamed into
 // blobs/ and the directory fsynced: a crash at any moment leaves either no blob or a complete one.
+// A full disk (ENOSPC, EDQUOT) is reported as StorageFull, after cutting back what was half written.
 import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
@@ -14,6 +15,8 @@ import type { Readable } from 'node:stream';
 import { tryParseDigest, type DigestAlgorithm } from '../../domain/digest.ts';
 import { errors } from '../../domain/errors.ts';
 import type { BlobInfo, BlobReadable, BlobStore, ByteRange, UploadInfo } from '../../ports/blob-store.ts';
+import { silentStorageHealth, type StorageHealth } from '../../ports/storage-health.ts';
+import { translateNoSpace } from '../storage-full.ts';
 import { sendFileRange } from './send-file.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -22,12 +25,16 @@ const READ_CHUNK = 1024 * 1024;
 /** A running hash over an upload's bytes so far; lost on restart and rebuilt from the file. */
 interface HashState { hash: Hash; size: number }
 
+/** How StorageHealth and StorageFull name this store. */
+const STORE = 'blob store';
+
 /**
  * Opens (creating) the tree under `root` and empties tmp/, unless `keepTmp`: then another process
  * (a running server, while an admin command opens the same directory) may be writing there.
+ * `health` hears of writes that fail for lack of space and of writes that succeed.
  */
-export async function openFsBlobStore(root: string, opts: { keepTmp?: boolean } = {}): Promise<BlobStore> {
-  const store = new FsBlobStore(root);
+export async function openFsBlobStore(root: string, opts: { keepTmp?: boolean; health?: StorageHealth } = {}): Promise<BlobStore> {
+  const store = new FsBlobStore(root, opts.health ?? silentStorageHealth);
   await mkdir(join(root, 'blobs'), { recursive: true });
   await mkdir(join(root, 'uploads'), { recursive: true });
   if (!opts.keepTmp) await rm(join(root, 'tmp'), { recursive: true, force: true });
@@ -58,8 +65,10 @@ const WRITES_IN_FLIGHT = 4;
  * written. Writes are positioned and several run at once; data is flushed to disk progressively while
  * it arrives, so the caller's final fsync does not wait for the whole blob. If `source` or a write
  * fails, the file is cut back to the bytes written contiguously (a gathered batch not yet written is
- * dropped) and the error propagates. With `sync`, a complete write is also fsynced before the file
- * is closed (saving the caller an open and a close).
+ * dropped) and the error propagates; when a write failed (a full disk), the rest of `source` is read
+ * and discarded, so that the client, still sending, receives the error response instead of a reset.
+ * With `sync`, a complete write is also fsynced before the file is closed (saving the caller an open
+ * and a close).
  */
 async function streamToFile(source: Readable, path: string, flags: 'wx' | 'r+', start: number, hash: Hash, sync = false): Promise<number> {
   const fh = await open(path, flags);
@@ -100,7 +109,7 @@ async function streamToFile(source: Readable, path: string, flags: 'wx' | 'r+', 
   };
   let failed = false;
   try {
-    for await (const chunk of source) {
+    for await (const chunk of source.iterator({ destroyOnReturn: false })) {
       hash.update(chunk as Buffer);
       batch.push(chunk as Buffer);
       batched += (chunk as Buffer).length;
@@ -114,6 +123,7 @@ async function streamToFile(source: Readable, path: string, flags: 'wx' | 'r+', 
     }
   } catch (e) {
     failed = true;
+    if (!source.destroyed) source.resume(); // stopped by a write: drain the rest (an ended source ignores this)
     throw e;
   } finally {
     if (failed) {
@@ -146,7 +156,12 @@ class FsBlobStore implements BlobStore {
   private readonly busy = new Set<string>();
   private readonly madeDirs = new Set<string>();
 
-  constructor(private readonly root: string) {}
+  constructor(private readonly root: string, private readonly health: StorageHealth) {}
+
+  /** Translates a full disk into StorageFull (telling `health`); other errors pass unchanged. */
+  private noSpace(e: unknown): unknown {
+    return translateNoSpace(e, STORE, this.health);
+  }
 
   private blobPath(digest: string): string {
     const d = tryParseDigest(digest);
@@ -219,17 +234,26 @@ class FsBlobStore implements BlobStore {
         throw errors.digestInvalid({ reason: `expected ${expected}, computed ${digest}` });
       }
       await this.install(tmp, digest); // streamToFile fsynced the bytes
+      if (size > 0) this.health.writable(STORE);
       return { digest, size };
     } catch (e) {
       await rm(tmp, { force: true });
-      throw e;
+      throw this.noSpace(e);
     }
   }
 
   async startUpload(id: string): Promise<void> {
-    const fh = await open(this.uploadPath(id), 'wx');
-    await fh.close();
-    await fsyncPath(join(this.root, 'uploads'));
+    const path = this.uploadPath(id);
+    let created = false;
+    try {
+      const fh = await open(path, 'wx');
+      created = true;
+      await fh.close();
+      await fsyncPath(join(this.root, 'uploads'));
+    } catch (e) {
+      if (created) await unlink(path).catch(() => {}); // a session that is not durable is no session
+      throw this.noSpace(e);
+    }
     this.states.set(id, { hash: createHash('sha256'), size: 0 });
   }
 
@@ -258,8 +282,15 @@ class FsBlobStore implements BlobStore {
       let state = this.states.get(id);
       if (!state || state.size !== info.size) state = await hashFile(path, 'sha256');
       this.states.delete(id);
-      state.size += await streamToFile(source, path, 'r+', info.size, state.hash);
+      let added: number;
+      try {
+        added = await streamToFile(source, path, 'r+', info.size, state.hash);
+      } catch (e) {
+        throw this.noSpace(e); // the file was cut back to a prefix the next append rehashes
+      }
+      state.size += added;
       this.states.set(id, state);
+      if (added > 0) this.health.writable(STORE);
       return state.size;
     } finally {
       this.busy.delete(id);
@@ -278,8 +309,12 @@ class FsBlobStore implements BlobStore {
       if (want.algorithm !== 'sha256' || !state || state.size !== info.size) state = await hashFile(path, want.algorithm);
       const digest = `${want.algorithm}:${state.hash.copy().digest('hex')}`;
       if (digest !== expected) throw errors.digestInvalid({ reason: `expected ${expected}, computed ${digest}` });
-      await fsyncPath(path);
-      await this.install(path, digest);
+      try {
+        await fsyncPath(path);
+        await this.install(path, digest); // on failure the bytes stay in uploads/, never half in blobs/
+      } catch (e) {
+        throw this.noSpace(e);
+      }
       this.states.delete(id);
       return { digest, size: info.size };
     } finally {

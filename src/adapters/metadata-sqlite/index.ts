@@ -16,6 +16,8 @@ import { sqliteLifecycle, type SqliteLifecycle } from './lifecycle.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { GroupCommit } from './durable.ts';
 import { imageMatcher, type ImageMatcher } from './expect.ts';
+import { noSpaceGuard } from './no-space.ts';
+import { silentStorageHealth, type StorageHealth } from '../../ports/storage-health.ts';
 
 type Row = Record<string, any>;
 
@@ -26,6 +28,8 @@ export interface SqliteOptions {
   synchronous?: 'FULL' | 'NORMAL';
   /** Time the store records on its own: when a deleted manifest releases its blobs (default: system clock). */
   clock?: Clock;
+  /** Hears of writes that fail for lack of space (they throw StorageFull) and of the first that succeeds after. */
+  health?: StorageHealth;
 }
 
 export function openSqliteMetadataStore(opts: SqliteOptions): MetadataStore {
@@ -42,7 +46,8 @@ export function openSqlite(opts: SqliteOptions): { meta: MetadataStore; identity
   const clock = opts.clock ?? systemClock;
   db.function('wharf_now_ms', () => clock.now().getTime()); // used by the trigger of migration 6
   migrate(db);
-  return { meta: new SqliteMetadataStore(db), identity: sqliteIdentityStore(db) };
+  const guard = noSpaceGuard(db, opts.health ?? silentStorageHealth);
+  return { meta: guard.wrap(new SqliteMetadataStore(db)), identity: guard.wrap(sqliteIdentityStore(db)) };
 }
 
 /** Thrown when wharf.db was made by a newer Wharf: its schema is past every migration this one knows. */
