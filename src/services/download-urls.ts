@@ -31,12 +31,15 @@ export class DownloadUrlService {
 
   /**
    * Accepts a signature made by sign() for exactly this repository and digest, before its expiry.
-   * Throws DownloadUrlInvalid for anything altered or malformed (checked first, so a changed expiry
+   * Throws DownloadUrlInvalid for anything altered or malformed (also a non-canonical spelling) (checked first, so a changed expiry
    * is "invalid", not "expired"), then DownloadUrlExpired once the expiry has passed.
    */
   verify(repo: string, digest: string, expires: string, signature: string): void {
-    if (!/^\d{1,12}$/.test(expires) || !/^[A-Za-z0-9_-]{43}$/.test(signature)) throw errors.downloadUrlInvalid();
+    if (!/^[1-9]\d{0,11}$/.test(expires) || !/^[A-Za-z0-9_-]{43}$/.test(signature)) throw errors.downloadUrlInvalid();
+    // Decode, re-encode, compare: the last character's two unused bits must be zero, so that no
+    // altered character spells the same MAC.
     const given = Buffer.from(signature, 'base64url');
+    if (given.toString('base64url') !== signature) throw errors.downloadUrlInvalid();
     const want = this.mac(repo, digest, expires);
     if (given.length !== want.length || !timingSafeEqual(given, want)) throw errors.downloadUrlInvalid();
     if (this.clock.now().getTime() >= Number(expires) * 1000) throw errors.downloadUrlExpired();
