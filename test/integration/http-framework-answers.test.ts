@@ -1,0 +1,74 @@
+// The HTTP layer's own answers over raw sockets: a malformed request line, oversized headers, a
+// URL that cannot be decoded, unknown paths and GET / all carry catalogue JSON with the right status.
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { startWharf, type RunningWharf } from '../helpers/server.ts';
+
+interface Answer { status: number; head: string; json: any }
+
+/** Writes `raw` on a fresh connection and reads until the server closes it or one answer is complete. */
+function exchange(port: number, raw: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1');
+    let buf = Buffer.alloc(0);
+    const finish = () => {
+      const text = buf.toString('latin1');
+      const end = text.indexOf('\r\n\r\n');
+      if (end < 0) return reject(new Error(`no complete answer: ${JSON.stringify(text)}`));
+      const head = text.slice(0, end);
+      const status = Number(/^HTTP\/1\.1 (\d{3}) /.exec(head)?.[1]);
+      const body = buf.subarray(end + 4).toString('utf8');
+      let json: any;
+      try { json = JSON.parse(body); } catch { return reject(new Error(`body is not JSON: ${JSON.stringify(body)} (head ${head})`)); }
+      s.destroy();
+      resolve({ status, head, json });
+    };
+    s.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      const text = buf.toString('latin1');
+      const end = text.indexOf('\r\n\r\n');
+      const len = /\r\ncontent-length: (\d+)/i.exec(text.slice(0, end))?.[1];
+      if (end >= 0 && len !== undefined && buf.length >= end + 4 + Number(len)) finish();
+    });
+    s.on('end', finish);
+    s.on('error', (e) => (buf.length ? finish() : reject(e)));
+    s.write(raw);
+  });
+}
+
+describe('HTTP framework answers come from the error catalogue', () => {
+  let w: RunningWharf;
+  before(async () => { w = await startWharf(); });
+  after(async () => { await w?.stop(); });
+
+  test('a malformed request line is 400 with an OCI error body', async () => {
+    const r = await exchange(w.port, 'THIS IS NOT HTTP\r\n\r\n');
+    assert.equal(r.status, 400, r.head);
+    assert.match(r.head, /\r\ncontent-type: application\/json/i);
+    assert.deepEqual(r.json, { errors: [{ code: 'UNSUPPORTED', message: r.json.errors[0].message }] });
+    assert.match(r.json.errors[0].message, /^malformed HTTP request \(HPE_[A-Z_]+\)$/);
+  });
+
+  test('a 20 KiB header is 431 HeadersTooLarge', async () => {
+    const r = await exchange(w.port, `GET /v2/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ${'a'.repeat(20 * 1024)}\r\n\r\n`);
+    assert.equal(r.status, 431, r.head);
+    assert.deepEqual(r.json, { errors: [{ code: 'UNSUPPORTED', message: 'request header fields too large: the request line and headers exceed 16384 bytes' }] });
+  });
+
+  test('an unknown path and GET / are 404 RouteNotFound', async () => {
+    for (const [method, path] of [['GET', '/nope'], ['GET', '/'], ['DELETE', '/nope/deeper?x=1'], ['PUT', '/']]) {
+      const r = await exchange(w.port, `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+      assert.equal(r.status, 404, `${method} ${path}: ${r.head}`);
+      assert.match(r.head, /\r\ncontent-type: application\/json/i);
+      assert.deepEqual(r.json, { errors: [{ code: 'NOT_FOUND', message: `no route for ${method} ${path.split('?')[0]}` }] });
+    }
+  });
+
+  test('a URL that cannot be percent-decoded is a catalogue 400, not fastify\'s body', async () => {
+    const r = await exchange(w.port, 'GET /v2/a/%zz/tags/list HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    assert.ok(r.status >= 400 && r.status < 500, r.head);
+    assert.ok(Array.isArray(r.json.errors) && typeof r.json.errors[0].code === 'string', JSON.stringify(r.json));
+    assert.equal(r.json.statusCode, undefined, 'no fastify default body');
+  });
+});
