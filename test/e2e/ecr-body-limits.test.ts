@@ -102,6 +102,15 @@ describe('ECR request bodies', () => {
     assert.equal(ok.status, 200, ok.text);
   });
 
+  test('a signed target naming an Object property (__proto__, constructor) is UnknownOperationException, not a crash', async () => {
+    for (const op of ['__proto__', 'constructor', 'hasOwnProperty']) {
+      const r = await fetch(`${w.url}/`, { method: 'POST', headers: await signed(w, op, '{}'), body: '{}' });
+      const text = await r.text();
+      assert.equal(r.status, 400, text);
+      assert.deepEqual(JSON.parse(text), { __type: 'UnknownOperationException', message: `Unknown operation ${PREFIX}.${op}` });
+    }
+  });
+
   test('a small unsigned body is read whole, so its connection stays open', async () => {
     const u = new URL(w.url);
     const r = await post(w, { host: u.host, 'content-type': JSON_11, 'x-amz-target': `${PREFIX}.DescribeRepositories` }, 100, false);

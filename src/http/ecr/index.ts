@@ -60,7 +60,8 @@ export async function handleEcr(s: Services, config: Config, req: FastifyRequest
     if (body === 'too-large') throw errors.serialization({ reason: `Request body exceeds ${limit} bytes, the most ${name ?? 'this operation'} accepts.` });
     bodyDone = true;
     const principal = s.authn.verify(pending, createHash('sha256').update(body).digest('hex'));
-    const model = name !== undefined ? ECR_MODEL.operations[name] : undefined;
+    // Own properties only: a target like '….__proto__' or '….constructor' names no operation.
+    const model = name !== undefined && Object.hasOwn(ECR_MODEL.operations, name) ? ECR_MODEL.operations[name] : undefined;
     if (!model) throw errors.unknownOperation({ target });
     let input: unknown = {};
     if (body.length > 0) {
