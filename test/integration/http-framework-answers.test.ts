@@ -1,9 +1,32 @@
 // The HTTP layer's own answers over raw sockets: a malformed request line, oversized headers, a
 // URL that cannot be decoded, unknown paths and GET / all carry catalogue JSON with the right status.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { buildApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config/load.ts';
 import { after, before, describe, test } from 'node:test';
 import { startWharf, type RunningWharf } from '../helpers/server.ts';
+
+/** Resolves once `cond` holds, checking every 20 ms (fails the test after 20 s). */
+async function until(cond: () => boolean | Promise<boolean>): Promise<void> {
+  for (const deadline = Date.now() + 20_000; !(await cond());) {
+    if (Date.now() > deadline) throw new Error('condition not reached in 20 s');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Whether a TCP connection to `port` is accepted. */
+function connects(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = connect(port, '127.0.0.1');
+    c.on('connect', () => { c.destroy(); resolve(true); });
+    c.on('error', () => resolve(false));
+  });
+}
 
 interface Answer { status: number; head: string; json: any }
 
@@ -70,4 +93,35 @@ describe('HTTP framework answers come from the error catalogue', () => {
     assert.equal(r.status, 400, r.head);
     assert.deepEqual(r.json, { errors: [{ code: 'UNSUPPORTED', message: "'/v2/a/%zz/tags/list' is not a valid url component" }] });
   });
+});
+
+test('a request arriving on an open connection during shutdown is 503 ShuttingDown from the catalogue', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'wharf-closing-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const app = await buildApp(loadConfig({ env: {}, flags: { dataDir } }), { logger: pino({ level: 'silent' }) });
+  await app.http.listen({ host: '127.0.0.1', port: 0 });
+  const port = (app.http.server.address() as { port: number }).port;
+  const s = connect(port, '127.0.0.1');
+  let text = '';
+  s.setEncoding('latin1').on('data', (d: string) => { text += d; });
+  const closed = new Promise<void>((resolve) => s.on('close', () => resolve()));
+  // A request in flight (its 10-byte body not sent yet) keeps the connection from being idle; node's
+  // "100 Continue" says the server has taken it up.
+  s.write('POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n');
+  await until(() => text.startsWith('HTTP/1.1 100 Continue\r\n\r\n'));
+  const closing = app.close();
+  // Shutdown has begun once the server refuses new connections.
+  await until(async () => !(await connects(port)));
+  // Then the body completes the first request, and a second one follows on the same connection.
+  s.write('0123456789GET /v2/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+  await closed;
+  await closing;
+  const answers = text.slice('HTTP/1.1 100 Continue\r\n\r\n'.length).split(/(?=HTTP\/1\.1 )/);
+  assert.equal(answers.length, 2, text);
+  assert.match(answers[0], /^HTTP\/1\.1 400 /);
+  assert.match(answers[0], /"__type":"MissingAuthenticationTokenException"/);
+  assert.match(answers[1], /^HTTP\/1\.1 503 /, answers[1]);
+  assert.match(answers[1], /\r\nconnection: close\r\n/i);
+  const body = JSON.parse(answers[1].slice(answers[1].indexOf('\r\n\r\n') + 4));
+  assert.deepEqual(body, { errors: [{ code: 'UNAVAILABLE', message: 'the server is shutting down; retry on another connection' }] });
 });
