@@ -186,6 +186,8 @@ export const errors = {
     message: (p) => `request header fields too large: the request line and headers exceed ${p.limit} bytes` }),
   requestTimeout: define<void>({ id: 'RequestTimeout', status: 408, oci: 'UNSUPPORTED', ecr: 'SerializationException',
     message: () => 'the request was not received completely in time' }),
+  expectationFailed: define<{ expect: string }>({ id: 'ExpectationFailed', status: 417, oci: 'UNSUPPORTED', ecr: 'SerializationException',
+    message: (p) => `unsupported Expect header '${p.expect}': only 100-continue is understood` }),
   shuttingDown: define<void>({ id: 'ShuttingDown', status: 503, oci: 'UNAVAILABLE', ecr: 'ServiceUnavailableException',
     message: () => 'the server is shutting down; retry on another connection' }),
   internal: define<void>({ id: 'Internal', status: 500, oci: 'INTERNAL_ERROR', ecr: 'ServerException',

@@ -1,7 +1,7 @@
 // The answers the HTTP layer gives on its own (no route, a malformed request, headers too large, a
 // request during shutdown), rendered from the error catalogue like every other error.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { maxHeaderSize, STATUS_CODES } from 'node:http';
+import { maxHeaderSize, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { errors, type WharfError } from '../domain/errors.ts';
 import { renderAwsError } from './ecr/wire.ts';
@@ -57,13 +57,19 @@ export function frameworkErrors(error: Error, req: FastifyRequest, reply: Fastif
 }
 
 /**
- * Installs the not-found handler (RouteNotFound) and the shutdown answer (ShuttingDown, 503, in
- * place of fastify's return503OnClosing body, which must be off).
+ * Installs the not-found handler (RouteNotFound), the answer to an unsupported Expect header
+ * (ExpectationFailed, 417, instead of node's empty one) and the shutdown answer (ShuttingDown, 503,
+ * in place of fastify's return503OnClosing body, which must be off).
  */
 export function answerFromCatalogue(app: FastifyInstance): void {
   app.setNotFoundHandler((req, reply) => {
     const q = req.url.indexOf('?');
     sendCatalogueError(req, reply, errors.routeNotFound({ method: req.method, path: q < 0 ? req.url : req.url.slice(0, q) }));
+  });
+  // Node answers an Expect other than 100-continue with a bare 417 unless someone listens.
+  app.server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    const r = renderOciError(errors.expectationFailed({ expect: String(req.headers.expect) }));
+    res.writeHead(r.status, { ...API_VERSION_HEADER, 'content-type': 'application/json', 'content-length': Buffer.byteLength(r.body), connection: 'close' }).end(r.body);
   });
   let closing = false;
   app.addHook('preClose', (done) => {

@@ -88,6 +88,12 @@ describe('HTTP framework answers come from the error catalogue', () => {
     }
   });
 
+  test('an Expect header other than 100-continue is 417 ExpectationFailed', async () => {
+    const r = await exchange(w.port, 'GET /v2/ HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: teapot\r\n\r\n');
+    assert.equal(r.status, 417, r.head);
+    assert.deepEqual(r.json, { errors: [{ code: 'UNSUPPORTED', message: "unsupported Expect header 'teapot': only 100-continue is understood" }] });
+  });
+
   test('a URL that cannot be percent-decoded is a catalogue 400, not fastify\'s body', async () => {
     const r = await exchange(w.port, 'GET /v2/a/%zz/tags/list HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
     assert.equal(r.status, 400, r.head);
