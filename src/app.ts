@@ -68,7 +68,7 @@ export function buildServices(config: Config, stores: Stores, clock: Clock = sys
     gc: new GarbageCollector(deps, blobs, { graceSeconds: config.gcGraceSeconds, batchSize: config.gcBatchSize, uploadTtlSeconds: config.uploadTtlSeconds }),
     lifecycle: new LifecycleService(deps, repositories, images, { archive: (repo, digest, expect) => archive.archive(repo, digest, undefined, expect) }),
     archive, pullExclusions: new PullExclusionService(deps),
-    downloadUrls: new DownloadUrlService(stores.box.derive('blob-download-url'), clock),
+    downloadUrls: new DownloadUrlService(stores.box.derive('blob-download-url'), clock, config.accountId),
     policies: new PolicyService(deps, repositories),
     identity, authn: new AuthenticationService(identity, tokens, clock, config.region, SIGNING_NAME), authz: new AuthorizationService(),
   };

@@ -11,16 +11,20 @@ export const DOWNLOAD_URL_TTL_MS = 3600 * 1000;
 export interface DownloadSignature {
   /** Expiry, epoch seconds. */
   readonly expires: number;
-  /** base64url HMAC-SHA256 over (GET, repository, digest, expires). */
+  /** base64url HMAC-SHA256 over (GET, account id, repository, digest, expires). */
   readonly signature: string;
 }
 
 export class DownloadUrlService {
-  /** `key` is a dedicated 32-byte key (SecretBox.derive('blob-download-url')). */
-  constructor(private readonly key: Buffer, private readonly clock: Clock) {}
+  /**
+   * `key` is a dedicated 32-byte key (SecretBox.derive('blob-download-url')); `accountId` is this
+   * registry's account, part of what is signed, so a URL from another account's Wharf sharing the
+   * master key is refused (it would otherwise open the same repository and digest here).
+   */
+  constructor(private readonly key: Buffer, private readonly clock: Clock, private readonly accountId: string) {}
 
   private mac(repo: string, digest: string, expires: string): Buffer {
-    return createHmac('sha256', this.key).update(`GET\n${repo}\n${digest}\n${expires}`).digest();
+    return createHmac('sha256', this.key).update(`GET\n${this.accountId}\n${repo}\n${digest}\n${expires}`).digest();
   }
 
   /** Signs a GET of `digest` in `repo`, valid for DOWNLOAD_URL_TTL_MS from now. */

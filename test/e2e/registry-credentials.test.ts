@@ -1,5 +1,5 @@
 // Registry tokens and download URLs against real servers: every altered character of a download
-// URL is refused, and a token minted by one account is refused by another sharing the master key.
+// URL is refused, and a token or URL minted by one account is refused by another sharing the master key.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
@@ -60,7 +60,7 @@ describe('registry credentials', () => {
     assert.equal(r.status, 403);
   });
 
-  test('every single-character change of a download URL is refused', { timeout: 240_000 }, async () => {
+  test('every single-character change of a download URL is refused, and so is the URL on another account',  { timeout: 240_000 }, async () => {
     const layer = randomBlob(1000);
     const digest = await pushBlob(a.url, REPO, layer);
     const ecr = new ECRClient({ endpoint: a.url, region: TEST_REGION, credentials: TEST_CREDENTIALS, maxAttempts: 1 });
@@ -74,6 +74,11 @@ describe('registry credentials', () => {
     const good = await rawGet(a.url, path);
     assert.equal(good.status, 200);
     assert.ok(good.body.equals(layer), 'the URL as issued serves the blob');
+    // Another account's Wharf with the same master key, the same repository and the same blob refuses it.
+    await pushBlob(b.url, REPO, layer);
+    const elsewhere = await rawGet(b.url, path);
+    assert.equal(elsewhere.status, 403, 'a download URL is bound to its account');
+    assert.equal(JSON.parse(elsewhere.body.toString()).errors[0].code, 'DENIED');
     const sigAt = path.indexOf('X-Wharf-Signature=') + 'X-Wharf-Signature='.length;
     const expAt = path.indexOf('X-Wharf-Expires=') + 'X-Wharf-Expires='.length;
     const expEnd = path.indexOf('&', expAt);
