@@ -1,5 +1,5 @@
-// How much of an ECR request body Wharf will hold in memory: nothing before the signer's access key
-// is known, then per operation what its largest legitimate input needs (only UploadLayerPart is big).
+// How much of an ECR request body Wharf will hold in memory: at most 4 KiB until the signer's access
+// key is known, then per operation what its largest legitimate input needs (only UploadLayerPart is big).
 import type { FastifyReply } from 'fastify';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { ServiceModel } from '../../domain/aws/validate.ts';
@@ -7,7 +7,7 @@ import { contentLength } from '../oci/request.ts';
 
 /** Room for everything small an operation sends: names, ids, digests, lists, JSON syntax. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
-/** What is read of a request refused before authentication (so a small one keeps its connection). */
+/** The most read of a request refused before authentication (a smaller body is read whole, so its connection stays open). */
 export const PREAUTH_READ_LIMIT = 4 * 1024;
 /** String members longer than this count towards the limit (policies, lifecycle texts, manifests). */
 const LARGE_MEMBER = 1024;
@@ -34,7 +34,7 @@ function largeMembers(shapes: Shapes, shape: string, seen: Set<string>): number 
 /**
  * The largest body `operation` accepts: DEFAULT_BODY_LIMIT plus, for each long string or blob member
  * of its input (also inside nested structures), its model maximum as it may be encoded on the wire.
- * UploadLayerPart: about 27.5 MiB; PutImage: 24 MiB + 64 KiB; PutLifecyclePolicy: 180 KiB + 64 KiB;
+ * UploadLayerPart: about 27.6 MiB; PutImage: 24 MiB + 64 KiB; PutLifecyclePolicy: 180 KiB + 64 KiB;
  * an unknown operation or one without large members: 64 KiB.
  */
 export function bodyLimit(model: ServiceModel, operation: string | undefined): number {
@@ -101,7 +101,7 @@ export function answerAndClose(reply: FastifyReply, status: number, headers: Rec
   const socket = reply.raw.socket;
   if (!socket || socket.destroyed) return;
   const all: Record<string, string | number | string[]> = {};
-  for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) all[k] = typeof v === 'number' ? v : v;
+  for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) all[k] = v;
   Object.assign(all, headers, { 'content-length': String(body.length), connection: 'close', date: new Date().toUTCString() });
   const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`];
   for (const [k, v] of Object.entries(all)) for (const one of Array.isArray(v) ? v : [v]) head.push(`${k}: ${one}`);
