@@ -6,12 +6,19 @@ import type { Clock } from '../ports/clock.ts';
 import type { IdentityService, Principal } from './identity.ts';
 import type { TokenService } from './tokens.ts';
 
-/** A parsed signature whose access key exists; verify() with the body's hash decides. Opaque to callers. */
-export interface PendingSignature {
-  readonly req: Omit<SignedRequest, 'bodySha256'>;
-  readonly sig: ParsedSignature;
-  readonly secret: string;
-  readonly principal: Principal;
+/**
+ * A parsed signature whose access key exists; AuthenticationService.verify() with the body's hash
+ * decides. Opaque: the key's secret is held in a private field (never enumerated, never logged).
+ */
+export class PendingSignature {
+  readonly #secret: string;
+  constructor(readonly req: Omit<SignedRequest, 'bodySha256'>, readonly sig: ParsedSignature, secret: string, readonly principal: Principal) {
+    this.#secret = secret;
+  }
+  /** Verifies the signature over the body's hex sha256 (SigV4Error when it does not hold). */
+  check(bodySha256: string, now: number, service: string, region: string): void {
+    verifySignature({ ...this.req, bodySha256 }, this.sig, this.#secret, now, service, region);
+  }
 }
 
 /** Rethrows a SigV4Error as the AWS refusal it stands for (anything else unchanged). */
@@ -34,15 +41,8 @@ export class AuthenticationService {
   ) {}
 
   /**
-   * Verifies a SigV4 signature (header or query form) and returns who signed. Same as
-   * `signer(req)` then `verify(signer, req.bodySha256)`.
-   */
-  async sigv4(req: SignedRequest): Promise<Principal> {
-    return this.verify(await this.signer(req), req.bodySha256);
-  }
-
-  /**
-   * The first half of SigV4, before any body byte is read: parses the signature and looks up its
+   * SigV4 (header or query form) is checked in two halves, so that the body is read only for a
+   * signer who exists. The first half, before any body byte is read: parses the signature and looks up its
    * access key. Throws MissingAuthenticationToken, IncompleteSignature or UnrecognizedClient, so a
    * request nobody could have signed is refused without buffering its body.
    */
@@ -55,13 +55,13 @@ export class AuthenticationService {
     }
     const key = await this.identity.lookup(sig.credential.accessKeyId);
     if (!key) throw errors.unrecognizedClient();
-    return { req, sig, secret: key.secret, principal: key.principal };
+    return new PendingSignature(req, sig, key.secret, key.principal);
   }
 
   /** The second half: checks scope, time and signature over the body's hex sha256; returns who signed. */
   verify(pending: PendingSignature, bodySha256: string): Principal {
     try {
-      verifySignature({ ...pending.req, bodySha256 }, pending.sig, pending.secret, this.clock.now().getTime(), this.service, this.region);
+      pending.check(bodySha256, this.clock.now().getTime(), this.service, this.region);
     } catch (e) {
       rethrowAsAws(e);
     }
