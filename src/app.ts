@@ -109,7 +109,7 @@ export function buildServices(config: Config, stores: Stores, clock: Clock = sys
   const deps: ServiceDeps = { meta: stores.meta, blobs: stores.blobs, clock, registryId: config.accountId, newId: randomUUID };
   const repositories = new RepositoryService(deps);
   const identity = new IdentityService(stores.identity, stores.box, clock, config.accountId);
-  const tokens = new TokenService(stores.box.derive('registry-token'));
+  const tokens = new TokenService(stores.box.derive('registry-token'), config.accountId);
   const manifests = new ManifestService(deps, repositories);
   const images = new ImageService(deps, repositories, manifests);
   const archive = new ArchiveService(deps, repositories, images);
@@ -119,7 +119,7 @@ export function buildServices(config: Config, stores: Stores, clock: Clock = sys
     gc: new GarbageCollector(deps, blobs, { graceSeconds: config.gcGraceSeconds, batchSize: config.gcBatchSize, uploadTtlSeconds: config.uploadTtlSeconds }),
     lifecycle: new LifecycleService(deps, repositories, images, { archive: (repo, digest, expect) => archive.archive(repo, digest, undefined, expect) }),
     archive, pullExclusions: new PullExclusionService(deps),
-    downloadUrls: new DownloadUrlService(stores.box.derive('blob-download-url'), clock),
+    downloadUrls: new DownloadUrlService(stores.box.derive('blob-download-url'), clock, config.accountId),
     policies: new PolicyService(deps, repositories),
     identity, authn: new AuthenticationService(identity, tokens, clock, config.region, SIGNING_NAME), authz: new AuthorizationService(),
   };

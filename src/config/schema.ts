@@ -13,7 +13,7 @@ export const configSchema = z.strictObject({
   tlsReloadSeconds: z.coerce.number().int().min(0).default(5).describe('How often the TLS files are checked for a new certificate (0 = only on SIGHUP).'),
   accountId: z.string().regex(/^[0-9]{12}$/, 'must be 12 digits').default('000000000000').describe('The AWS account id this installation answers as (registryId in messages and ARNs).'),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-[0-9]+$/, 'must look like an AWS region, e.g. us-east-1').default('us-east-1').describe('The AWS region this installation answers as.'),
-  masterKeyFile: z.string().min(1).optional().describe('File holding the master key that seals access-key secrets and signs registry tokens (made on first start). Default <dataDir>/master.key; keep it out of database backups.'),
+  masterKeyFile: z.string().min(1).optional().describe('File holding the master key that seals access-key secrets and registry tokens and signs download URLs (made on first start). Default <dataDir>/master.key; keep it out of database backups.'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (pino).'),
   uploadTtlSeconds: z.coerce.number().int().min(60).default(86_400).describe('Upload sessions untouched for longer than this are abandoned and deleted.'),
   uploadSweepSeconds: z.coerce.number().int().min(1).default(600).describe('How often abandoned uploads are looked for.'),

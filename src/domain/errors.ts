@@ -182,6 +182,17 @@ export const errors = {
     message: (p) => `no route for ${p.method} ${p.path}` }),
   requestRejected: define<{ reason: string }>({ id: 'RequestRejected', status: 400, oci: 'UNSUPPORTED', ecr: 'SerializationException',
     message: (p) => p.reason }),
+  blobReferenced: define<{ digest: string }>({ id: 'BlobReferenced', status: 409, oci: 'DENIED',
+    message: (p) => `blob ${p.digest} is referenced by a manifest in this repository; delete the manifests that use it first` }),
+  // --- the HTTP layer's own answers (no handler ran) ---
+  headersTooLarge: define<{ limit: number }>({ id: 'HeadersTooLarge', status: 431, oci: 'UNSUPPORTED', ecr: 'SerializationException',
+    message: (p) => `request header fields too large: the request line and headers exceed ${p.limit} bytes` }),
+  requestTimeout: define<void>({ id: 'RequestTimeout', status: 408, oci: 'UNSUPPORTED', ecr: 'SerializationException',
+    message: () => 'the request was not received completely in time' }),
+  expectationFailed: define<{ expect: string }>({ id: 'ExpectationFailed', status: 417, oci: 'UNSUPPORTED', ecr: 'SerializationException',
+    message: (p) => `unsupported Expect header '${p.expect}': only 100-continue is understood` }),
+  shuttingDown: define<void>({ id: 'ShuttingDown', status: 503, oci: 'UNAVAILABLE', ecr: 'ServiceUnavailableException',
+    message: () => 'the server is shutting down; retry on another connection' }),
   internal: define<void>({ id: 'Internal', status: 500, oci: 'INTERNAL_ERROR', ecr: 'ServerException',
     message: () => 'internal server error' }),
 };

@@ -53,9 +53,25 @@ function descriptor(v: unknown, where: string): Descriptor {
   if (typeof d.digest !== 'string' || !tryParseDigest(d.digest)) fail(`${where}.digest is not a valid digest`);
   if (typeof d.size !== 'number' || !Number.isSafeInteger(d.size) || d.size < 0) fail(`${where}.size must be a non-negative integer`);
   if (d.artifactType !== undefined && typeof d.artifactType !== 'string') fail(`${where}.artifactType must be a string`);
-  if (d.urls !== undefined && !Array.isArray(d.urls)) fail(`${where}.urls must be an array`);
+  if (d.urls !== undefined) checkUrls(d.urls, `${where}.urls`);
   if (d.annotations !== undefined) checkAnnotations(d.annotations, `${where}.annotations`);
   return d as unknown as Descriptor;
+}
+
+/** `urls` must be an array of absolute http(s) URLs without a fragment (as Distribution requires). */
+function checkUrls(v: unknown, where: string): void {
+  if (!Array.isArray(v)) fail(`${where} must be an array`);
+  v.forEach((u, i) => {
+    let url: URL | undefined;
+    try {
+      url = typeof u === 'string' ? new URL(u) : undefined;
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hash !== '' || u.includes('#')) {
+      fail(`${where}[${i}] must be an http or https URL without a fragment`);
+    }
+  });
 }
 
 function checkAnnotations(v: unknown, where: string): void {
@@ -109,7 +125,9 @@ export function parseManifest(bytes: Buffer, contentType: string | undefined): P
     out.blobs.push(descriptor(m.config, 'config'));
     if (!Array.isArray(m.layers)) fail('layers must be an array');
     const layers = m.layers.map((d, i) => descriptor(d, `layers[${i}]`));
-    for (const l of layers) if (!isNonDistributable(l.mediaType) && !(l.urls && l.urls.length)) out.blobs.push(l);
+    // Only a foreign layer with somewhere else to fetch it from may be absent; every other layer
+    // (urls or not) must be in the repository.
+    for (const l of layers) if (!(isNonDistributable(l.mediaType) && l.urls && l.urls.length > 0)) out.blobs.push(l);
     out.configMediaType = out.blobs[0].mediaType;
     out.artifactType = (m.artifactType as string | undefined) ?? out.configMediaType;
   }

@@ -18,7 +18,18 @@ export function isIndexType(mediaType: string): boolean {
   return INDEX_TYPES.includes(mediaType);
 }
 
-/** Layers that registries may not hold (foreign / non-distributable); their presence is never required. */
+/** The layer types registries may not hold (Docker foreign, OCI non-distributable), exactly these. */
+export const NON_DISTRIBUTABLE_TYPES: readonly string[] = [
+  'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
+  'application/vnd.oci.image.layer.nondistributable.v1.tar',
+  'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
+  'application/vnd.oci.image.layer.nondistributable.v1.tar+zstd',
+];
+
+/**
+ * True for a non-distributable (foreign) layer type. Such a layer with `urls` is fetched from there,
+ * so its presence in the registry is not required; without `urls` it must be present like any other.
+ */
 export function isNonDistributable(mediaType: string): boolean {
-  return mediaType.includes('.nondistributable.') || mediaType.includes('.foreign.');
+  return NON_DISTRIBUTABLE_TYPES.includes(mediaType);
 }

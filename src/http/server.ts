@@ -4,11 +4,12 @@
 import Fastify, { LogController, type FastifyServerFactory, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { errors } from '../domain/errors.ts';
-import { renderOciError, toWharfError } from './errors.ts';
-import { API_VERSION_HEADER, handleOci } from './oci/index.ts';
+import { toWharfError } from './errors.ts';
+import { handleOci } from './oci/index.ts';
 import type { Services } from './services.ts';
 import type { Config } from '../config/schema.ts';
 import { handleEcr } from './ecr/index.ts';
+import { answerFromCatalogue, clientErrorHandler, frameworkErrors, sendCatalogueError } from './framework-answers.ts';
 import type { BoundServer } from './listen.ts';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -25,7 +26,8 @@ export function buildHttpServer(services: Services, config: Config, logger: Logg
     logController: new LogController({ disableRequestLogging: true }),
     exposeHeadRoutes: false,
     bodyLimit: 1024 * 1024,
-    return503OnClosing: true,
+    // Off: answerFromCatalogue() answers requests during shutdown with ShuttingDown (503) instead.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     requestIdHeader: false,
     // No per-request child logger (fastify's default costs a pino child per request): the few
@@ -33,7 +35,11 @@ export function buildHttpServer(services: Services, config: Config, logger: Logg
     childLoggerFactory: (logger) => logger,
     // Registry names contain slashes; routing is done by our own path parser.
     routerOptions: { ignoreDuplicateSlashes: false, maxParamLength: 2048 },
+    // The framework's own answers come from the catalogue too (./framework-answers.ts).
+    clientErrorHandler,
+    frameworkErrors,
   });
+  answerFromCatalogue(app);
   // Bodies are streamed by handlers (blobs) or read with a size cap (manifests), never by fastify.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
@@ -45,8 +51,7 @@ export function buildHttpServer(services: Services, config: Config, logger: Logg
   app.setErrorHandler((error, req, reply) => {
     const err = toWharfError(error);
     if (err.spec === errors.internal.spec) req.log.error({ err: error, method: req.method, url: req.url }, 'unhandled error');
-    const r = renderOciError(err);
-    reply.code(r.status).headers(API_VERSION_HEADER).header('content-type', 'application/json').send(r.body);
+    sendCatalogueError(req, reply, err);
   });
 
   // Handlers send through `reply` themselves; returning it tells fastify not to send again (which

@@ -151,8 +151,12 @@ export interface BlobLinks {
   linkBlob(repo: string, digest: string, size: number, at: Date): Promise<boolean>;
   /** The blob's size when it is linked to `repo`, else undefined. */
   getLinkedBlob(repo: string, digest: string): Promise<{ digest: string; size: number } | undefined>;
-  /** Removes the link; false when there was none. The bytes stay until garbage collection. */
-  unlinkBlob(repo: string, digest: string): Promise<boolean>;
+  /**
+   * Removes the link; false when there was none, 'referenced' (nothing changes) while a manifest of
+   * `repo` names the blob as its config or a layer (checked in the same transaction as the delete).
+   * The bytes stay until garbage collection.
+   */
+  unlinkBlob(repo: string, digest: string): Promise<boolean | 'referenced'>;
   // Garbage collection's side of pushes (contract: test/contracts/metadata-store-gc.contract.test.ts;
   // protocol: docs/lifecycle.md). A blob's touched time is raised when it is reserved, linked or
   // mounted, and whenever a manifest that names it is deleted (by any method, repository deletion

@@ -1,10 +1,35 @@
 // Authentication: SigV4-signed API requests and Basic "AWS:<token>" registry requests, each turned
 // into a Principal or one of AWS's / ECR's refusals.
-import { parseSignature, SigV4Error, verifySignature, type SignedRequest } from '../domain/aws/sigv4.ts';
+import { parseSignature, SigV4Error, verifySignature, type ParsedSignature, type SignedRequest } from '../domain/aws/sigv4.ts';
 import { errors } from '../domain/errors.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { IdentityService, Principal } from './identity.ts';
 import type { TokenService } from './tokens.ts';
+
+/**
+ * A parsed signature whose access key exists; AuthenticationService.verify() with the body's hash
+ * decides. Opaque: the key's secret is held in a private field (never enumerated, never logged).
+ */
+export class PendingSignature {
+  readonly #secret: string;
+  constructor(readonly req: Omit<SignedRequest, 'bodySha256'>, readonly sig: ParsedSignature, secret: string, readonly principal: Principal) {
+    this.#secret = secret;
+  }
+  /** Verifies the signature over the body's hex sha256 (SigV4Error when it does not hold). */
+  check(bodySha256: string, now: number, service: string, region: string): void {
+    verifySignature({ ...this.req, bodySha256 }, this.sig, this.#secret, now, service, region);
+  }
+}
+
+/** Rethrows a SigV4Error as the AWS refusal it stands for (anything else unchanged). */
+function rethrowAsAws(e: unknown): never {
+  if (!(e instanceof SigV4Error)) throw e;
+  switch (e.kind) {
+    case 'missing': throw errors.missingAuthenticationToken();
+    case 'incomplete': throw errors.incompleteSignature({ reason: e.message });
+    default: throw errors.invalidSignature({ reason: e.message });
+  }
+}
 
 export class AuthenticationService {
   constructor(
@@ -15,22 +40,32 @@ export class AuthenticationService {
     private readonly service: string,
   ) {}
 
-  /** Verifies a SigV4 signature (header or query form) and returns who signed. */
-  async sigv4(req: SignedRequest): Promise<Principal> {
+  /**
+   * SigV4 (header or query form) is checked in two halves, so that the body is read only for a
+   * signer who exists. The first half, before any body byte is read: parses the signature and looks up its
+   * access key. Throws MissingAuthenticationToken, IncompleteSignature or UnrecognizedClient, so a
+   * request nobody could have signed is refused without buffering its body.
+   */
+  async signer(req: Omit<SignedRequest, 'bodySha256'>): Promise<PendingSignature> {
+    let sig: ParsedSignature;
     try {
-      const sig = parseSignature(req);
-      const key = await this.identity.lookup(sig.credential.accessKeyId);
-      if (!key) throw errors.unrecognizedClient();
-      verifySignature(req, sig, key.secret, this.clock.now().getTime(), this.service, this.region);
-      return key.principal;
+      sig = parseSignature({ ...req, bodySha256: '' });
     } catch (e) {
-      if (!(e instanceof SigV4Error)) throw e;
-      switch (e.kind) {
-        case 'missing': throw errors.missingAuthenticationToken();
-        case 'incomplete': throw errors.incompleteSignature({ reason: e.message });
-        default: throw errors.invalidSignature({ reason: e.message });
-      }
+      rethrowAsAws(e);
     }
+    const key = await this.identity.lookup(sig.credential.accessKeyId);
+    if (!key) throw errors.unrecognizedClient();
+    return new PendingSignature(req, sig, key.secret, key.principal);
+  }
+
+  /** The second half: checks scope, time and signature over the body's hex sha256; returns who signed. */
+  verify(pending: PendingSignature, bodySha256: string): Principal {
+    try {
+      pending.check(bodySha256, this.clock.now().getTime(), this.service, this.region);
+    } catch (e) {
+      rethrowAsAws(e);
+    }
+    return pending.principal;
   }
 
   /** The principal of a registry request's `Authorization: Basic base64(AWS:<token>)` header. */
@@ -38,7 +73,10 @@ export class AuthenticationService {
     if (!header) throw errors.unauthorized();
     const m = header.match(/^Basic\s+([A-Za-z0-9+/=]+)\s*$/i);
     if (!m) throw errors.unauthorized();
-    const decoded = Buffer.from(m[1], 'base64').toString('utf8');
+    // Strict: only the canonical (padded) spelling of the bytes, so no altered character decodes the same.
+    const bytes = Buffer.from(m[1], 'base64');
+    if (bytes.toString('base64') !== m[1]) throw errors.tokenInvalid();
+    const decoded = bytes.toString('utf8');
     const i = decoded.indexOf(':');
     if (i < 0 || decoded.slice(0, i) !== 'AWS') throw errors.tokenInvalid();
     return this.tokens.verify(decoded.slice(i + 1), this.clock.now());

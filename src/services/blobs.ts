@@ -35,10 +35,15 @@ export class BlobService {
     return this.d.blobs.read(digest, range);
   }
 
-  /** Removes the blob from `repo` (its bytes stay until garbage collection finds them unreferenced). */
+  /**
+   * Removes the blob from `repo` (its bytes stay until garbage collection finds them unreferenced).
+   * BlobReferenced (409 DENIED) while a manifest of the repository uses it, so images stay pullable.
+   */
   async delete(repo: string, digest: string): Promise<void> {
     parseDigest(digest);
-    if (!(await this.d.meta.unlinkBlob(repo, digest))) {
+    const r = await this.d.meta.unlinkBlob(repo, digest);
+    if (r === 'referenced') throw errors.blobReferenced({ digest });
+    if (!r) {
       await this.repos.require(repo);
       throw errors.blobUnknown({ digest });
     }

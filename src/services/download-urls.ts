@@ -11,16 +11,20 @@ export const DOWNLOAD_URL_TTL_MS = 3600 * 1000;
 export interface DownloadSignature {
   /** Expiry, epoch seconds. */
   readonly expires: number;
-  /** base64url HMAC-SHA256 over (GET, repository, digest, expires). */
+  /** base64url HMAC-SHA256 over (GET, account id, repository, digest, expires). */
   readonly signature: string;
 }
 
 export class DownloadUrlService {
-  /** `key` is a dedicated 32-byte key (SecretBox.derive('blob-download-url')). */
-  constructor(private readonly key: Buffer, private readonly clock: Clock) {}
+  /**
+   * `key` is a dedicated 32-byte key (SecretBox.derive('blob-download-url')); `accountId` is this
+   * registry's account, part of what is signed, so a URL from another account's Wharf sharing the
+   * master key is refused (it would otherwise open the same repository and digest here).
+   */
+  constructor(private readonly key: Buffer, private readonly clock: Clock, private readonly accountId: string) {}
 
   private mac(repo: string, digest: string, expires: string): Buffer {
-    return createHmac('sha256', this.key).update(`GET\n${repo}\n${digest}\n${expires}`).digest();
+    return createHmac('sha256', this.key).update(`GET\n${this.accountId}\n${repo}\n${digest}\n${expires}`).digest();
   }
 
   /** Signs a GET of `digest` in `repo`, valid for DOWNLOAD_URL_TTL_MS from now. */
@@ -31,12 +35,15 @@ export class DownloadUrlService {
 
   /**
    * Accepts a signature made by sign() for exactly this repository and digest, before its expiry.
-   * Throws DownloadUrlInvalid for anything altered or malformed (checked first, so a changed expiry
+   * Throws DownloadUrlInvalid for anything altered or malformed (also a non-canonical spelling) (checked first, so a changed expiry
    * is "invalid", not "expired"), then DownloadUrlExpired once the expiry has passed.
    */
   verify(repo: string, digest: string, expires: string, signature: string): void {
-    if (!/^\d{1,12}$/.test(expires) || !/^[A-Za-z0-9_-]{43}$/.test(signature)) throw errors.downloadUrlInvalid();
+    if (!/^[1-9]\d{0,11}$/.test(expires) || !/^[A-Za-z0-9_-]{43}$/.test(signature)) throw errors.downloadUrlInvalid();
+    // Decode, re-encode, compare: the last character's two unused bits must be zero, so that no
+    // altered character spells the same MAC.
     const given = Buffer.from(signature, 'base64url');
+    if (given.toString('base64url') !== signature) throw errors.downloadUrlInvalid();
     const want = this.mac(repo, digest, expires);
     if (given.length !== want.length || !timingSafeEqual(given, want)) throw errors.downloadUrlInvalid();
     if (this.clock.now().getTime() >= Number(expires) * 1000) throw errors.downloadUrlExpired();

@@ -130,6 +130,19 @@ export function metadataStoreContract(name: string, make: () => Promise<Metadata
         assert.equal(await s.getLinkedBlob('a', d), undefined);
         assert.deepEqual(await s.getLinkedBlob('b', d), { digest: d, size: 5 });
       });
+
+      test("unlinkBlob answers 'referenced' and keeps the link while a manifest of that repository uses the blob", async () => {
+        const m = await repoWithImage('a');
+        await s.createRepository('b', T0);
+        const [used] = m.blobDigests;
+        await s.linkBlob('b', used, 100, T0);
+        assert.equal((await put('a', m)).ok, true);
+        assert.equal(await s.unlinkBlob('a', used), 'referenced');
+        assert.deepEqual(await s.getLinkedBlob('a', used), { digest: used, size: 100 });
+        assert.equal(await s.unlinkBlob('b', used), true, 'another repository without the manifest may unlink it');
+        assert.equal(await s.deleteManifest('a', m.digest), true);
+        assert.equal(await s.unlinkBlob('a', used), true);
+      });
     });
 
     describe('uploads', () => {

@@ -198,7 +198,7 @@ describe('registry login', () => {
 
   test('an expired token (made with the server\'s own key) is 403 DENIED with ECR\'s expiry message', async () => {
     const key = openLocalSecretBox(join(w.dataDir, 'master.key')).derive('registry-token');
-    const tokens = new TokenService(key);
+    const tokens = new TokenService(key, ACCOUNT);
     const root = principalFromArn(`arn:aws:iam::${ACCOUNT}:root`, TEST_CREDENTIALS.accessKeyId);
     const expired = tokens.issue(root, new Date(Date.now() - 13 * HOUR)).token;
     assert.deepEqual(await denied(`Basic ${b64(`AWS:${expired}`)}`), {

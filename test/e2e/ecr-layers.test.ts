@@ -280,7 +280,7 @@ test('download URLs: no credentials needed; altered or expired URLs are refused;
 
   // A URL signed with this server's key two hours ago (it lives one hour).
   const key = openLocalSecretBox(join(w.dataDir, 'master.key')).derive('blob-download-url');
-  const past = new DownloadUrlService(key, { now: () => new Date(Date.now() - 2 * 3600 * 1000) });
+  const past = new DownloadUrlService(key, { now: () => new Date(Date.now() - 2 * 3600 * 1000) }, ACCOUNT);
   const expired = presignedBlobUrl(w.url, 'dl/one', digest, past.sign('dl/one', digest));
   assert.deepEqual(await denied(await fetch(expired)), {
     status: 403, errors: [{ code: 'DENIED', message: 'The download URL has expired. Ask GetDownloadUrlForLayer for a new one.' }],

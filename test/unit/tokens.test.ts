@@ -9,7 +9,8 @@ import type { IdentityService } from '../../src/services/identity.ts';
 import { principalFromArn } from '../../src/services/identity.ts';
 import { TOKEN_TTL_MS, TokenService } from '../../src/services/tokens.ts';
 
-const ROOT = principalFromArn('arn:aws:iam::123456789012:root', 'AKIAWHARFUNITTEST001');
+const ACCOUNT = '123456789012';
+const ROOT = principalFromArn(`arn:aws:iam::${ACCOUNT}:root`, 'AKIAWHARFUNITTEST001');
 const T0 = new Date('2026-03-01T10:00:00Z');
 const HOUR = 3600_000;
 
@@ -40,7 +41,7 @@ const EXPIRED = { id: 'TokenExpired', status: 403, oci: 'DENIED', message: 'Your
 
 describe('TokenService', () => {
   const key = randomBytes(32);
-  const tokens = new TokenService(key);
+  const tokens = new TokenService(key, ACCOUNT);
 
   test('issues a token free of ":" and whitespace that expires 12 hours later and names the principal', () => {
     const t = tokens.issue(ROOT, T0);
@@ -63,7 +64,7 @@ describe('TokenService', () => {
       const flipped = flip(t, i);
       assert.deepEqual(refusal(() => tokens.verify(flipped, T0)), INVALID, `flip at ${i}`);
     }
-    const foreign = new TokenService(randomBytes(32)).issue(ROOT, T0).token;
+    const foreign = new TokenService(randomBytes(32), ACCOUNT).issue(ROOT, T0).token;
     assert.deepEqual(refusal(() => tokens.verify(foreign, T0)), INVALID);
     for (const junk of ['', 'abc', 'a.b.c', '.', `${t}.x`]) assert.deepEqual(refusal(() => tokens.verify(junk, T0)), INVALID, junk);
   });
@@ -78,14 +79,50 @@ describe('TokenService', () => {
   });
 
   test('more distinct tokens than the cache holds all verify, the evicted ones again through the MAC', () => {
-    const own = new TokenService(key);
+    const own = new TokenService(key, ACCOUNT);
     const many = Array.from({ length: 5000 }, (_, i) => own.issue(ROOT, new Date(T0.getTime() + i)).token);
     for (const t of many) assert.equal(own.verify(t, T0).arn, ROOT.arn);
     for (const t of many.slice(0, 10)) assert.equal(own.verify(t, T0).arn, ROOT.arn);
     assert.deepEqual(refusal(() => own.verify(flip(many[0], many[0].length - 1), T0)), INVALID);
   });
 
-  test('a forged expired token is invalid, not expired (the MAC is checked first)', () => {
+  test('every single-character change of a token, to every other base64url character, is refused', () => {
+    const t = tokens.issue(ROOT, T0).token;
+    assert.equal(tokens.verify(t, T0).arn, ROOT.arn, 'the original is good (and now remembered)');
+    let tried = 0;
+    for (let i = 0; i < t.length; i++) {
+      for (const c of B64URL) {
+        if (c === t[i]) continue;
+        const altered = t.slice(0, i) + c + t.slice(i + 1);
+        assert.deepEqual(refusal(() => tokens.verify(altered, T0)), INVALID, `position ${i} -> ${c}`);
+        tried++;
+      }
+    }
+    assert.equal(tried, t.length * 63);
+    for (const extra of [`${t}=`, `${t}A`, t.slice(0, -1), `${t}\n`]) assert.deepEqual(refusal(() => tokens.verify(extra, T0)), INVALID);
+  });
+
+  test('a token minted for another account is refused, even sealed with the same key', () => {
+    const other = new TokenService(key, '210987654321');
+    const theirs = other.issue(principalFromArn('arn:aws:iam::210987654321:root', 'AKIAWHARFUNITTEST002'), T0).token;
+    assert.equal(other.verify(theirs, T0).arn, 'arn:aws:iam::210987654321:root');
+    assert.deepEqual(refusal(() => tokens.verify(theirs, T0)), INVALID);
+    const ours = tokens.issue(ROOT, T0).token;
+    assert.deepEqual(refusal(() => other.verify(ours, T0)), INVALID);
+  });
+
+  test('token text is opaque: no decoding of it shows the access key id, the ARN or the account', () => {
+    const t = tokens.issue(ROOT, T0).token;
+    const decodings = [t, Buffer.from(t, 'base64url').toString('latin1'), Buffer.from(t, 'base64url').toString('utf8'), Buffer.from(t, 'base64').toString('latin1')];
+    // Also every shifted decoding (a claim could sit at any offset of a concatenated encoding).
+    for (let skip = 1; skip < 4; skip++) decodings.push(Buffer.from(t.slice(skip), 'base64url').toString('latin1'));
+    for (const d of decodings) {
+      for (const secret of [ROOT.accessKeyId!, ROOT.arn, ACCOUNT, 'arn:aws', 'AKIA']) assert.ok(!d.includes(secret), `'${secret}' readable in a decoding`);
+    }
+    assert.notEqual(tokens.issue(ROOT, T0).token, t, 'two tokens for the same claims differ (random nonce)');
+  });
+
+  test('a forged expired token is invalid, not expired (authenticity is checked first)', () => {
     const t = tokens.issue(ROOT, T0).token;
     const forged = flip(t, t.length - 2);
     assert.deepEqual(refusal(() => tokens.verify(forged, new Date(T0.getTime() + 24 * HOUR))), INVALID);
@@ -94,7 +131,7 @@ describe('TokenService', () => {
 
 describe('AuthenticationService: registry login with a fake clock', () => {
   const clock = fakeClock(T0);
-  const authn = new AuthenticationService({} as IdentityService, new TokenService(randomBytes(32)), clock, 'us-east-1', 'ecr');
+  const authn = new AuthenticationService({} as IdentityService, new TokenService(randomBytes(32), ACCOUNT), clock, 'us-east-1', 'ecr');
   const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
   test('authorizationToken is base64("AWS:" + password) and Basic with it logs in until it expires', () => {
@@ -115,6 +152,20 @@ describe('AuthenticationService: registry login with a fake clock', () => {
     assert.deepEqual(refusal(() => authn.basic(basic('aws', password))), INVALID);
     assert.deepEqual(refusal(() => authn.basic(basic('root', password))), INVALID);
     assert.deepEqual(refusal(() => authn.basic(`Basic ${Buffer.from('no-colon-here').toString('base64')}`)), INVALID);
+  });
+
+  test('every single-character change of the Basic value is refused (the last base64 character included)', () => {
+    const value = authn.issue(ROOT).authorizationToken;
+    assert.equal(authn.basic(`Basic ${value}`).arn, ROOT.arn);
+    const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=';
+    for (let i = 0; i < value.length; i++) {
+      for (const c of B64) {
+        if (c === value[i]) continue;
+        const altered = `Basic ${value.slice(0, i)}${c}${value.slice(i + 1)}`;
+        const r = refusal(() => authn.basic(altered));
+        assert.ok(r.status === 403 || r.status === 401, `position ${i} -> ${c}: ${r.id}`);
+      }
+    }
   });
 
   test('no Authorization header, or one that is not Basic, asks for credentials (401)', () => {

@@ -160,7 +160,8 @@ class SqliteMetadataStore implements MetadataStore {
       linkGet: p(`SELECT b.digest, b.size FROM repository_blobs l JOIN blobs b ON b.digest = l.digest
                   WHERE l.repository_id = (SELECT id FROM repositories WHERE name = ?) AND l.digest = ?`),
       linkExists: p('SELECT 1 FROM repository_blobs WHERE repository_id = ? AND digest = ?').pluck(),
-      linkDelete: p('DELETE FROM repository_blobs WHERE repository_id = (SELECT id FROM repositories WHERE name = ?) AND digest = ?'),
+      linkDeleteById: p('DELETE FROM repository_blobs WHERE repository_id = ? AND digest = ?'),
+      blobReferencedIn: p(`SELECT 1 FROM manifest_references WHERE repository_id = ? AND kind = 'blob' AND digest = ? LIMIT 1`).pluck(),
       uploadInsert: p('INSERT INTO uploads (id, repository_id, started_at) VALUES (?, ?, ?)'),
       uploadGet: p('SELECT u.id, r.name AS repo, u.started_at FROM uploads u JOIN repositories r ON r.id = u.repository_id WHERE u.id = ?'),
       uploadDelete: p('DELETE FROM uploads WHERE id = ?'),
@@ -326,8 +327,13 @@ class SqliteMetadataStore implements MetadataStore {
     return this.s.linkGet.get(repo, digest) as { digest: string; size: number } | undefined;
   }
 
-  async unlinkBlob(repo: string, digest: string): Promise<boolean> {
-    return this.s.linkDelete.run(repo, digest).changes === 1;
+  async unlinkBlob(repo: string, digest: string): Promise<boolean | 'referenced'> {
+    return this.db.transaction(() => {
+      const id = this.s.repoId.get(repo) as number | undefined;
+      if (id === undefined || !this.s.linkExists.get(id, digest)) return false;
+      if (this.s.blobReferencedIn.get(id, digest)) return 'referenced' as const;
+      return this.s.linkDeleteById.run(id, digest).changes === 1;
+    }).immediate();
   }
 
   async createUpload(session: UploadSession): Promise<boolean> {

@@ -1,21 +1,21 @@
-// The ECR control plane: AWS JSON 1.1 over POST / with X-Amz-Target. Reads the body (capped),
-// verifies SigV4, validates the input against the ECR model, authorizes, runs the operation, and
-// renders output or errors the way the AWS SDKs expect.
+// The ECR control plane: AWS JSON 1.1 over POST / with X-Amz-Target. Identifies the signer before
+// reading the body, reads it capped per operation (./body.ts), verifies SigV4, validates the input
+// against the ECR model, authorizes, runs the operation, and renders output or errors the way the
+// AWS SDKs expect.
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/schema.ts';
 import { validateInput, violationStyleOf } from '../../domain/aws/validate.ts';
 import { errors, WharfError } from '../../domain/errors.ts';
 import { toWharfError } from '../errors.ts';
-import { readSmallBody } from '../oci/request.ts';
+import type { PendingSignature } from '../../services/authentication.ts';
 import type { Services } from '../services.ts';
+import { answerAndClose, bodyLimit, PREAUTH_READ_LIMIT, readBodyUpTo } from './body.ts';
 import { repositoryArn, type OperationTable } from './context.ts';
 import { ECR_MODEL, TARGET_PREFIX } from './model.ts';
 import { operations } from './ops/index.ts';
 import { renderAwsError, toWire } from './wire.ts';
 
-/** UploadLayerPart carries up to 20 MiB base64-encoded (~27 MiB); nothing legitimate is larger. */
-const MAX_BODY = 32 * 1024 * 1024;
 const JSON_11 = 'application/x-amz-json-1.1';
 
 /** The model's repository-name grammar (also the OCI one, so both planes accept the same names). */
@@ -37,18 +37,32 @@ function checkRepositoryName(input: unknown): void {
 export async function handleEcr(s: Services, config: Config, req: FastifyRequest, reply: FastifyReply, table: OperationTable = operations): Promise<void> {
   const requestId = randomUUID();
   reply.header('x-amzn-requestid', requestId);
+  /** False while body bytes may still be unread; a refusal then closes the connection instead of draining it. */
+  let bodyDone = false;
   try {
-    const body = await readSmallBody(req.raw, MAX_BODY, () => errors.serialization({ reason: `Request body exceeds ${MAX_BODY} bytes.` }));
     const rawUrl = req.url;
     const q = rawUrl.indexOf('?');
-    const principal = await s.authn.sigv4({
-      method: req.method, path: q < 0 ? rawUrl : rawUrl.slice(0, q), query: q < 0 ? '' : rawUrl.slice(q + 1),
-      headers: req.headers, bodySha256: createHash('sha256').update(body).digest('hex'),
-    });
+    const query = q < 0 ? '' : rawUrl.slice(q + 1);
     // Presigned (query-string) requests may carry the target as a query parameter, as the JS SDK's presigner does.
-    const target = String(req.headers['x-amz-target'] ?? new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1)).get('X-Amz-Target') ?? '');
+    const target = String(req.headers['x-amz-target'] ?? new URLSearchParams(query).get('X-Amz-Target') ?? '');
     const name = target.startsWith(TARGET_PREFIX + '.') ? target.slice(TARGET_PREFIX.length + 1) : undefined;
-    const model = name !== undefined ? ECR_MODEL.operations[name] : undefined;
+    // Who signed is known before the body is read: a request no access key could have signed costs a
+    // few KiB at most, whatever it claims to carry.
+    let pending: PendingSignature;
+    try {
+      pending = await s.authn.signer({ method: req.method, path: q < 0 ? rawUrl : rawUrl.slice(0, q), query, headers: req.headers });
+    } catch (e) {
+      const small = await readBodyUpTo(req.raw, PREAUTH_READ_LIMIT).catch(() => 'too-large' as const);
+      bodyDone = small !== 'too-large';
+      throw e;
+    }
+    const limit = bodyLimit(ECR_MODEL, name);
+    const body = await readBodyUpTo(req.raw, limit);
+    if (body === 'too-large') throw errors.serialization({ reason: `Request body exceeds ${limit} bytes, the most ${name ?? 'this operation'} accepts.` });
+    bodyDone = true;
+    const principal = s.authn.verify(pending, createHash('sha256').update(body).digest('hex'));
+    // Own properties only: a target like '….__proto__' or '….constructor' names no operation.
+    const model = name !== undefined && Object.hasOwn(ECR_MODEL.operations, name) ? ECR_MODEL.operations[name] : undefined;
     if (!model) throw errors.unknownOperation({ target });
     let input: unknown = {};
     if (body.length > 0) {
@@ -70,8 +84,8 @@ export async function handleEcr(s: Services, config: Config, req: FastifyRequest
   } catch (e) {
     const err = toWharfError(e);
     if (!(e instanceof WharfError)) req.log.error({ err: e, requestId }, 'unhandled error in ECR operation');
-    req.raw.resume();
     const r = renderAwsError(err);
+    if (!bodyDone) return answerAndClose(reply, r.status, { 'content-type': JSON_11, 'x-amzn-errortype': r.type }, Buffer.from(r.body));
     reply.code(r.status).headers({ 'content-type': JSON_11, 'x-amzn-errortype': r.type }).send(Buffer.from(r.body));
   }
 }
