@@ -71,7 +71,7 @@ test('docker-credential-ecr-login logs skopeo, podman, buildah and docker in to 
   const ca = makeTestCa();
   t.after(() => ca.remove());
   const cert = ca.issue('ecr', { names: [REGISTRY, API] });
-  const created = await wharfCli(['repositories', 'create', 'ecr/names', '--data-dir', join(dir, 'data')], { WHARF_ACCOUNT_ID: ACCOUNT });
+  const created = await wharfCli(['repositories', 'create', 'ecr/names', '--data-dir', join(dir, 'data'), '--create'], { WHARF_ACCOUNT_ID: ACCOUNT });
   assert.equal(created.code, 0, created.stderr);
   const image = buildImage({ layers: ['gzip'], layerBytes: 16 * 1024 });
   writeLayout(join(dir, 'layout'), { v1: image });

@@ -47,13 +47,15 @@ export function noSpaceGuard(db: Database.Database, health: StorageHealth): NoSp
   };
   return {
     wrap<T extends object>(target: T): T {
-      const made = new Map<PropertyKey, unknown>();
+      // Wrappers are kept per function, not per name, so a method replaced on the target (tests
+      // instrument the store that way) is wrapped anew instead of answering with the old one.
+      const made = new WeakMap<object, unknown>();
       return new Proxy(target, {
         get(t, key) {
           const v = Reflect.get(t, key, t);
           if (typeof v !== 'function') return v;
-          let w = made.get(key);
-          if (!w) made.set(key, (w = guard((v as (...a: unknown[]) => unknown).bind(t))));
+          let w = made.get(v);
+          if (!w) made.set(v, (w = guard((v as (...a: unknown[]) => unknown).bind(t))));
           return w;
         },
       });
