@@ -9,10 +9,21 @@ import { API_VERSION_HEADER, handleOci } from './oci/index.ts';
 import type { Services } from './services.ts';
 import type { Config } from '../config/schema.ts';
 import { handleEcr } from './ecr/index.ts';
+import { randomUUID } from 'node:crypto';
+import type { Metrics } from '../ports/metrics.ts';
+import { clientGone, installObservability, redactUrl } from './observability/index.ts';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
-export function buildHttpServer(services: Services, config: Config, logger: Logger): FastifyInstance {
+/** What the observability feature needs besides config (app.ts passes both; tests may omit them). */
+export interface HttpObservability {
+  /** Metrics to count into and serve on /metrics; omitted: no metrics. */
+  readonly metrics?: Metrics;
+  /** Readiness check for /readyz: undefined when ready, else why not; omitted: always ready. */
+  readonly ready?: () => Promise<string | undefined>;
+}
+
+export function buildHttpServer(services: Services, config: Config, logger: Logger, obs: HttpObservability = {}): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -21,6 +32,8 @@ export function buildHttpServer(services: Services, config: Config, logger: Logg
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     requestIdHeader: false,
+    // A request id per request (x-amzn-requestid on every answer, and in its access-log line).
+    genReqId: () => randomUUID(),
     // No per-request child logger (fastify's default costs a pino child per request): the few
     // lines logged per request name their method and URL themselves.
     childLoggerFactory: (logger) => logger,
@@ -33,9 +46,14 @@ export function buildHttpServer(services: Services, config: Config, logger: Logg
 
   app.setErrorHandler((error, req, reply) => {
     const err = toWharfError(error);
-    if (err.spec === errors.internal.spec) req.log.error({ err: error, method: req.method, url: req.url }, 'unhandled error');
+    // A client that went away mid-request is routine: its access-log line says so, at info.
+    if (err.spec === errors.internal.spec && !clientGone(req.raw, reply.raw)) req.log.error({ err: error, method: req.method, url: redactUrl(req.url), requestId: req.id }, 'unhandled error');
     const r = renderOciError(err);
     reply.code(r.status).headers(API_VERSION_HEADER).header('content-type', 'application/json').send(r.body);
+  });
+
+  installObservability(app, {
+    log: logger, accessLog: config.accessLog, metrics: config.metrics ? obs.metrics : undefined, ready: obs.ready ?? (async () => undefined),
   });
 
   // Handlers send through `reply` themselves; returning it tells fastify not to send again (which

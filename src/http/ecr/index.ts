@@ -1,12 +1,13 @@
 // The ECR control plane: AWS JSON 1.1 over POST / with X-Amz-Target. Reads the body (capped),
 // verifies SigV4, validates the input against the ECR model, authorizes, runs the operation, and
 // renders output or errors the way the AWS SDKs expect.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/schema.ts';
 import { validateInput } from '../../domain/aws/validate.ts';
 import { errors, WharfError } from '../../domain/errors.ts';
 import { toWharfError } from '../errors.ts';
+import { clientGone, notePrincipal } from '../observability/index.ts';
 import { readSmallBody } from '../oci/request.ts';
 import type { Services } from '../services.ts';
 import { repositoryArn, type OperationTable } from './context.ts';
@@ -34,7 +35,7 @@ function checkRepositoryName(input: unknown): void {
 }
 
 export async function handleEcr(s: Services, config: Config, req: FastifyRequest, reply: FastifyReply, table: OperationTable = operations): Promise<void> {
-  const requestId = randomUUID();
+  const requestId = req.id;
   reply.header('x-amzn-requestid', requestId);
   try {
     const body = await readSmallBody(req.raw, MAX_BODY, () => errors.serialization({ reason: `Request body exceeds ${MAX_BODY} bytes.` }));
@@ -44,6 +45,7 @@ export async function handleEcr(s: Services, config: Config, req: FastifyRequest
       method: req.method, path: q < 0 ? rawUrl : rawUrl.slice(0, q), query: q < 0 ? '' : rawUrl.slice(q + 1),
       headers: req.headers, bodySha256: createHash('sha256').update(body).digest('hex'),
     });
+    notePrincipal(req, principal.arn);
     // Presigned (query-string) requests may carry the target as a query parameter, as the JS SDK's presigner does.
     const target = String(req.headers['x-amz-target'] ?? new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1)).get('X-Amz-Target') ?? '');
     const name = target.startsWith(TARGET_PREFIX + '.') ? target.slice(TARGET_PREFIX.length + 1) : undefined;
@@ -68,7 +70,8 @@ export async function handleEcr(s: Services, config: Config, req: FastifyRequest
     reply.code(200).header('content-type', JSON_11).send(Buffer.from(JSON.stringify(toWire(out))));
   } catch (e) {
     const err = toWharfError(e);
-    if (!(e instanceof WharfError)) req.log.error({ err: e, requestId }, 'unhandled error in ECR operation');
+    // A client that went away mid-request is routine: its access-log line says so, at info.
+    if (!(e instanceof WharfError) && !clientGone(req.raw, reply.raw)) req.log.error({ err: e, requestId }, 'unhandled error in ECR operation');
     req.raw.resume();
     const r = renderAwsError(err);
     reply.code(r.status).headers({ 'content-type': JSON_11, 'x-amzn-errortype': r.type }).send(Buffer.from(r.body));

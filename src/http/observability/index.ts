@@ -1,0 +1,148 @@
+// Access log, request ids, request metrics and the unauthenticated /healthz, /readyz and /metrics
+// routes, installed on the HTTP server as one feature. Per request: one small record made in the
+// onRequest hook, one 'close' listener on the response (which fires for answered and aborted
+// requests alike), one pino line and one metrics update; no child logger, no formatting on the hot
+// path beyond what pino does.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Socket } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { Metrics } from '../../ports/metrics.ts';
+import { redactUrl } from './redact.ts';
+import { ecrOperation, ociRouteKind } from './route-kind.ts';
+
+export { clientGone } from './client-abort.ts';
+export { redactUrl } from './redact.ts';
+
+export interface ObservabilityOptions {
+  readonly log: Logger;
+  /** One info line per request. */
+  readonly accessLog: boolean;
+  /** Request metrics and /metrics; undefined: metrics off (no /metrics route). */
+  readonly metrics?: Metrics;
+  /** Readiness: undefined when ready, else the reason it is not (answered with 503). */
+  readonly ready: () => Promise<string | undefined>;
+}
+
+/** What the access log and metrics need of one request, filled in as it goes. */
+class Observation {
+  /** ARN of the authenticated principal; null while anonymous, or for presigned URLs. */
+  principal: string | null = null;
+  constructor(
+    readonly method: string, readonly url: string, readonly requestId: string, readonly route: string,
+    readonly operation: string | undefined, readonly upload: boolean, readonly socket: Socket,
+    readonly start: number, readonly read0: number, readonly written0: number,
+  ) {}
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the observability hook; null when neither access log nor metrics is on. */
+    wharfObservation: Observation | null;
+  }
+}
+
+const OBSERVATION = Symbol('wharf.observation');
+type ObservedResponse = ServerResponse & { [OBSERVATION]?: Observation };
+/** Where on its connection the last request ended (bytes read, bytes written): the next one starts there. */
+const READ_MARK = Symbol('wharf.readMark');
+const WRITE_MARK = Symbol('wharf.writeMark');
+type MarkedSocket = Socket & { [READ_MARK]?: number; [WRITE_MARK]?: number };
+
+/** Records who made the request, for its access-log line (called by the handlers once authenticated). */
+export function notePrincipal(req: FastifyRequest, arn: string): void {
+  const o = req.wharfObservation;
+  if (o) o.principal = arn;
+}
+
+/** The route label of a request: /v2/ route kind, ECR operation (POST /), health route, or `other`. */
+function routeOf(method: string, url: string, headers: FastifyRequest['headers']): { route: string; operation?: string } {
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  if (path.startsWith('/v2')) return { route: ociRouteKind(path) };
+  if (path === '/' && method === 'POST') {
+    const target = headers['x-amz-target'] ?? (q < 0 ? undefined : new URLSearchParams(url.slice(q + 1)).get('X-Amz-Target') ?? undefined);
+    const operation = ecrOperation(target);
+    return { route: operation, operation };
+  }
+  if (path === '/healthz' || path === '/readyz' || path === '/metrics') return { route: path.slice(1) };
+  return { route: 'other' };
+}
+
+function hasBody(headers: FastifyRequest['headers']): boolean {
+  const len = headers['content-length'];
+  return len !== undefined ? len !== '0' : headers['transfer-encoding'] !== undefined;
+}
+
+/** Installs the hooks and the health/metrics routes on `app` (before its other routes are used). */
+export function installObservability(app: FastifyInstance, opts: ObservabilityOptions): void {
+  const { log, accessLog, metrics } = opts;
+  const observe = accessLog || metrics !== undefined;
+  app.decorateRequest('wharfObservation', null);
+
+  function onClose(this: ObservedResponse): void {
+    const o = this[OBSERVATION];
+    if (!o) return;
+    this[OBSERVATION] = undefined;
+    const finished = this.writableFinished;
+    const status = finished || this.headersSent ? this.statusCode : 499;
+    const seconds = (performance.now() - o.start) / 1000;
+    const socket = o.socket as MarkedSocket;
+    const read = socket.bytesRead;
+    const written = socket.bytesWritten;
+    socket[READ_MARK] = read;
+    socket[WRITE_MARK] = written;
+    const bytesIn = read - o.read0;
+    const bytesOut = written - o.written0;
+    if (metrics) {
+      if (o.upload) metrics.uploadEnded();
+      metrics.request(o.route, o.method, status, seconds, bytesIn, bytesOut);
+    }
+    if (accessLog && log.isLevelEnabled('info')) {
+      const line: Record<string, unknown> = {
+        method: o.method, path: redactUrl(o.url), status, bytesIn, bytesOut, durationMs: Math.round(seconds * 1e5) / 100,
+        principal: o.principal, requestId: o.requestId,
+      };
+      if (o.operation !== undefined) line.operation = o.operation;
+      if (!finished) line.aborted = true;
+      log.info(line, finished ? 'request' : 'request aborted by the client');
+    }
+  }
+
+  app.addHook('onRequest', (req, reply, done) => {
+    reply.header('x-amzn-requestid', req.id);
+    if (observe) {
+      const socket = req.raw.socket as MarkedSocket;
+      const { route, operation } = routeOf(req.method, req.url, req.headers);
+      const upload = route === 'upload' && req.method !== 'GET' && req.method !== 'DELETE' && hasBody(req.headers);
+      // The request's bytes start where the previous request on this connection ended (its request
+      // line and headers are already read by now, with whatever body came in the same packet).
+      const o = new Observation(req.method, req.url, req.id, route, operation, upload, socket,
+        performance.now(), socket[READ_MARK] ?? 0, socket[WRITE_MARK] ?? 0);
+      req.wharfObservation = o;
+      const res = reply.raw as ObservedResponse;
+      res[OBSERVATION] = o;
+      res.once('close', onClose);
+      if (upload) metrics?.uploadStarted();
+    }
+    done();
+  });
+
+  app.get('/healthz', { exposeHeadRoute: true }, async (_req, reply) => {
+    reply.header('cache-control', 'no-store').send({ status: 'ok' });
+    return reply;
+  });
+  app.get('/readyz', { exposeHeadRoute: true }, async (_req, reply) => {
+    const reason = await opts.ready().catch((e: unknown) => `readiness check failed: ${e instanceof Error ? e.message : String(e)}`);
+    reply.code(reason === undefined ? 200 : 503).header('cache-control', 'no-store')
+      .send(reason === undefined ? { status: 'ready' } : { status: 'not ready', reason });
+    return reply;
+  });
+  if (metrics) {
+    app.get('/metrics', async (_req, reply) => {
+      const { contentType, body } = await metrics.scrape();
+      reply.header('content-type', contentType).header('cache-control', 'no-store').send(body);
+      return reply;
+    });
+  }
+}
