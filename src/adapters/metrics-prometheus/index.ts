@@ -49,6 +49,8 @@ export function openPrometheusMetrics(opts: PrometheusOptions): Metrics {
   });
   const repoBytes = new Gauge({
     name: 'wharf_repository_stored_bytes', help: 'Sum of the sizes of the distinct blobs (layers, configs) the repository\'s images reference; a blob shared by two repositories counts in both.', labelNames: ['repository'], registers,
+    // prom-client collects metrics concurrently: each gauge waits for the (shared) query itself.
+    async collect() { await stats.refresh(); },
   });
   stats.onFresh((rows) => {
     repoImages.reset();
