@@ -84,12 +84,22 @@ export function installObservability(app: FastifyInstance, opts: ObservabilityOp
     const o = this[OBSERVATION];
     if (!o) return;
     this[OBSERVATION] = undefined;
-    const finished = this.writableFinished;
-    const status = finished || this.headersSent ? this.statusCode : 499;
+    try {
+      record(this, o);
+    } catch (err) {
+      // An event listener must not throw (it would take the process down); a bug here costs one line.
+      log.warn({ err, requestId: o.requestId }, 'could not record the request for the access log and metrics');
+    }
+  }
+
+  function record(res: ObservedResponse, o: Observation): void {
+    // Answered: every byte handed over (an injected request's response ends without 'finish').
+    const finished = res.writableFinished || (res.writableEnded && !o.socket.destroyed);
+    const status = finished || res.headersSent ? res.statusCode : 499;
     const seconds = (performance.now() - o.start) / 1000;
     const socket = o.socket as MarkedSocket;
-    const read = socket.bytesRead;
-    const written = socket.bytesWritten;
+    const read = socket.bytesRead || 0; // (in-process injected requests have no real socket)
+    const written = socket.bytesWritten || 0;
     socket[READ_MARK] = read;
     socket[WRITE_MARK] = written;
     const bytesIn = read - o.read0;
@@ -112,7 +122,7 @@ export function installObservability(app: FastifyInstance, opts: ObservabilityOp
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-amzn-requestid', req.id);
     if (observe) {
-      const socket = req.raw.socket as MarkedSocket;
+      const socket = (req.raw.socket ?? {}) as MarkedSocket;
       const { route, operation } = routeOf(req.method, req.url, req.headers);
       const upload = route === 'upload' && req.method !== 'GET' && req.method !== 'DELETE' && hasBody(req.headers);
       // The request's bytes start where the previous request on this connection ended (its request

@@ -5,7 +5,7 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 export type LogFormat = 'auto' | 'text' | 'json';
 
 /** Paths pino blanks in any logged object, whatever a caller passes by mistake. */
-const REDACT = ['req.headers.authorization', '*.authorization', '*.secretAccessKey', '*.password', '*.token'];
+const REDACT = ['req.headers.authorization', 'authorization', '*.authorization', 'secretAccessKey', '*.secretAccessKey', 'password', '*.password', 'token', '*.token'];
 
 /**
  * Builds the logger for `format` at `level`, writing to `out` (default: stdout, asynchronously;
