@@ -88,3 +88,15 @@ test('json format writes the same record as one JSON object per line; non-JSON i
   createLogger({ level: 'info', format: 'auto', isTTY: true, out: { write: (s: string) => { onTty.push(s); } } }).info('x');
   assert.match(onTty[0], /^\S+Z INFO  x\n$/, 'auto is text on a terminal');
 });
+
+test('accessLog and metrics take booleans from files and true/false/1/0 from the environment', async () => {
+  const { loadConfig, ConfigError } = await import('../../src/config/load.ts');
+  const defaults = loadConfig({ env: {} });
+  assert.deepEqual([defaults.accessLog, defaults.metrics, defaults.logFormat, defaults.metricsCacheSeconds], [true, true, 'auto', 10]);
+  const off = loadConfig({ env: { WHARF_ACCESS_LOG: 'false', WHARF_METRICS: '0', WHARF_LOG_FORMAT: 'text' } });
+  assert.deepEqual([off.accessLog, off.metrics, off.logFormat], [false, false, 'text']);
+  assert.equal(loadConfig({ env: { WHARF_METRICS: '1' } }).metrics, true);
+  assert.equal(loadConfig({ env: {}, flags: { accessLog: false } }).accessLog, false);
+  assert.throws(() => loadConfig({ env: { WHARF_ACCESS_LOG: 'yes' } }), (e: unknown) => e instanceof ConfigError && /accessLog/.test((e as Error).message));
+  assert.throws(() => loadConfig({ env: { WHARF_LOG_FORMAT: 'xml' } }), (e: unknown) => e instanceof ConfigError && /logFormat/.test((e as Error).message));
+});
