@@ -1,8 +1,8 @@
 // Access log, request ids, request metrics and the unauthenticated /healthz, /readyz and /metrics
 // routes, installed on the HTTP server as one feature. Per request: one small record made in the
 // onRequest hook, one 'close' listener on the response (which fires for answered and aborted
-// requests alike), one pino line and one metrics update; no child logger, no formatting on the hot
-// path beyond what pino does.
+// requests alike), one access line written straight to the logger's stream, and a few additions
+// to plain counters; no child logger, no pino serialisation or redaction on the hot path.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
 import type { ServerResponse } from 'node:http';
