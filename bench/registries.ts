@@ -1,6 +1,6 @@
 // Starts and stops the two registries under test (Wharf and CNCF Distribution) on loopback ports with fresh data dirs.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { closeSync, createWriteStream, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,17 +60,24 @@ function ends(s: string, n = 900): string {
   return s.length > n ? `${s.slice(0, Math.floor(n * 0.7))} [...] ${s.slice(-Math.floor(n * 0.3))}` : s;
 }
 
-/** Spawns a server, logs its output to logFile, waits for GET /v2/ (200, or 401 once login is required). */
-async function launch(kind: Kind, cmd: string, args: string[], env: NodeJS.ProcessEnv, port: number, dataDir: string, logFile: string, notes: string[]): Promise<Registry> {
-  const log: WriteStream = createWriteStream(logFile);
+/**
+ * Spawns a server, logs its output to logFile, waits for GET /v2/ (200, or 401 once login is required).
+ * With `direct`, the server writes its output into logFile itself (no pipe through this process,
+ * whose reading would otherwise compete with the load it generates).
+ */
+async function launch(kind: Kind, cmd: string, args: string[], env: NodeJS.ProcessEnv, port: number, dataDir: string, logFile: string, notes: string[], direct = false): Promise<Registry> {
+  const log: WriteStream | undefined = direct ? undefined : createWriteStream(logFile);
+  const fd = direct ? openSync(logFile, 'w') : undefined;
   let recent = '';
-  const proc = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+  const proc = spawn(cmd, args, { env, stdio: fd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', fd, fd], cwd: ROOT });
+  if (fd !== undefined) closeSync(fd);
   const onData = (d: Buffer) => {
-    log.write(d);
+    log?.write(d);
     recent = tail(recent + d.toString('utf8'), 4000);
   };
-  proc.stdout!.on('data', onData);
-  proc.stderr!.on('data', onData);
+  proc.stdout?.on('data', onData);
+  proc.stderr?.on('data', onData);
+  const output = () => (direct ? tail(readFileSync(logFile, 'utf8'), 4000) : recent);
   let spawnError: Error | undefined;
   proc.on('error', (e) => (spawnError = e));
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
@@ -81,7 +88,7 @@ async function launch(kind: Kind, cmd: string, args: string[], env: NodeJS.Proce
   let loginRequired = false;
   for (;;) {
     if (spawnError) throw new Error(`${kind}: cannot start ${cmd}: ${spawnError.message}`);
-    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`${kind} exited early (code ${proc.exitCode}, signal ${proc.signalCode}); output:\n${ends(recent, 2500)}`);
+    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`${kind} exited early (code ${proc.exitCode}, signal ${proc.signalCode}); output:\n${ends(output(), 2500)}`);
     try {
       const r = await client.request('GET', '/v2/', { expect: [200, 401], timeoutMs: 2000 });
       loginRequired = r.status === 401;
@@ -89,7 +96,7 @@ async function launch(kind: Kind, cmd: string, args: string[], env: NodeJS.Proce
     } catch (e) {
       if (Date.now() > deadline) {
         proc.kill('SIGKILL');
-        throw new Error(`${kind} did not answer GET /v2/ within 30 s (${(e as Error).message}); output:\n${ends(recent, 2500)}`);
+        throw new Error(`${kind} did not answer GET /v2/ within 30 s (${(e as Error).message}); output:\n${ends(output(), 2500)}`);
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -108,7 +115,7 @@ async function launch(kind: Kind, cmd: string, args: string[], env: NodeJS.Proce
         await exited;
         clearTimeout(t);
       }
-      log.end();
+      log?.end();
     },
   };
 }
@@ -182,8 +189,11 @@ function shebangFlags(): string[] {
   return first.replace(/^#!\S*env -S node\s*/, '').split(' ').filter(Boolean);
 }
 
-/** Creates the repositories first (before the server opens the data dir), then starts `wharf serve`. */
-export async function startWharf(workDir: string, logFile: string, repositories: string[]): Promise<Registry> {
+/**
+ * Creates the repositories first (before the server opens the data dir), then starts `wharf serve`;
+ * `extraEnv` (e.g. WHARF_ACCESS_LOG) goes on top of the environment; `direct`: see launch().
+ */
+export async function startWharf(workDir: string, logFile: string, repositories: string[], extraEnv: Record<string, string> = {}, direct = false): Promise<Registry> {
   const dataDir = join(workDir, 'data');
   mkdirSync(dataDir, { recursive: true });
   const notes: string[] = [];
@@ -195,14 +205,14 @@ export async function startWharf(workDir: string, logFile: string, repositories:
   const key = newAccessKey();
   const env = {
     ...process.env, WHARF_LOG_LEVEL: process.env.WHARF_LOG_LEVEL ?? 'warn', WHARF_REGION: BENCH_REGION,
-    WHARF_ROOT_ACCESS_KEY_ID: key.accessKeyId, WHARF_ROOT_SECRET_ACCESS_KEY: key.secretAccessKey,
+    WHARF_ROOT_ACCESS_KEY_ID: key.accessKeyId, WHARF_ROOT_SECRET_ACCESS_KEY: key.secretAccessKey, ...extraEnv,
   };
   const args = ['serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir];
   // BENCH_WHARF_NODE_ARGS adds node flags (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) to the ones on bin/wharf.js's first line.
   const extra = process.env.BENCH_WHARF_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const reg = extra.length
-    ? await launch('wharf', process.execPath, [...shebangFlags(), ...extra, WHARF_BIN, ...args], env, port, dataDir, logFile, notes)
-    : await launch('wharf', WHARF_BIN, args, env, port, dataDir, logFile, notes);
+    ? await launch('wharf', process.execPath, [...shebangFlags(), ...extra, WHARF_BIN, ...args], env, port, dataDir, logFile, notes, direct)
+    : await launch('wharf', WHARF_BIN, args, env, port, dataDir, logFile, notes, direct);
   if (reg.loginRequired) {
     try {
       await ecrLogin(reg.client, key);

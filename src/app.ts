@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { openFsBlobStore } from './adapters/blob-fs/index.ts';
 import { openSqlite } from './adapters/metadata-sqlite/index.ts';
 import { openLocalSecretBox } from './adapters/secret-box-local/index.ts';
@@ -19,6 +19,11 @@ import type { Config } from './config/schema.ts';
 import { ConfigError } from './config/load.ts';
 import { buildHttpServer } from './http/server.ts';
 import type { BoundServer } from './http/listen.ts';
+import { createLogger } from './http/observability/logger.ts';
+import { openPrometheusMetrics } from './adapters/metrics-prometheus/index.ts';
+import { noMetrics, type Metrics } from './ports/metrics.ts';
+import type { RepositoryStats } from './ports/metadata-store.ts';
+import { ReadinessProbe } from './services/readiness.ts';
 import type { Services } from './http/services.ts';
 import { startJobs, type Jobs } from './jobs/scheduler.ts';
 import type { BlobStore } from './ports/blob-store.ts';
@@ -170,27 +175,46 @@ export interface App {
   readonly http: FastifyInstance;
   readonly services: Services;
   readonly log: Logger;
+  /** Request, job and per-repository metrics (noMetrics when `metrics` is off). */
+  readonly metrics: Metrics;
   /** Starts background jobs (abandoned-upload sweeps). */
   startJobs(): void;
   /** Stops jobs, closes the server (waiting for in-flight requests) and the stores. */
   close(): Promise<void>;
 }
 
+/** Every repository's statistics, read a page at a time so a large registry never blocks the loop long. */
+async function allRepositoryStats(meta: MetadataStore): Promise<RepositoryStats[]> {
+  const out: RepositoryStats[] = [];
+  for (let after: string | undefined; ;) {
+    const page = await meta.repositoryStats(after, 500);
+    out.push(...page);
+    if (page.length < 500) return out;
+    after = page[page.length - 1].name;
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
 /** `bound`: the listening server `wharf serve` bound first (see buildHttpServer); tests leave it out. */
 export async function buildApp(config: Config, opts: { logger?: Logger; clock?: Clock; bound?: BoundServer } = {}): Promise<App> {
-  const log = opts.logger ?? pino({ level: config.logLevel, redact: ['req.headers.authorization', '*.secretAccessKey', '*.password', '*.token'] });
+  const log = opts.logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
   const stores = await openStores(config, { clock: opts.clock, health: loggingStorageHealth(log) });
   const services = buildServices(config, stores, opts.clock);
   const rootFile = await bootstrapRootKey(config, services, process.env);
   if (rootFile) log.warn({ file: rootFile }, 'generated the root access key; its id and secret are in this file (shown once, keep it safe)');
-  const http = buildHttpServer(services, config, log, opts.bound);
+  const metrics = config.metrics
+    ? openPrometheusMetrics({ repositoryStats: () => allRepositoryStats(stores.meta), statsCacheMs: config.metricsCacheSeconds * 1000 })
+    : noMetrics;
+  const readiness = new ReadinessProbe(stores.meta, stores.blobs, randomUUID);
+  const http = buildHttpServer(services, config, log, { metrics, ready: () => readiness.check(), bound: opts.bound });
   let jobs: Jobs | undefined;
   return {
-    config, http, services, log,
+    config, http, services, log, metrics,
     startJobs() {
-      jobs = startJobs(config, services, log);
+      jobs = startJobs(config, services, log, metrics);
     },
     async close() {
+      readiness.shuttingDown();
       jobs?.stop();
       await http.close();
       await services.gc.stop();

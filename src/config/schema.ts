@@ -3,6 +3,9 @@
 // and frozen. docs/configuration.md lists every key (a test checks).
 import { z } from 'zod';
 
+/** A boolean that also accepts the strings environment variables carry: true/false, 1/0. */
+const flag = () => z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
+
 export const configSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1').describe('Address to listen on. Loopback by default; set 0.0.0.0 to serve other machines.'),
   port: z.coerce.number().int().min(0).max(65535).default(5000).describe('TCP port for both /v2/ and the ECR API (0 = any free port).'),
@@ -15,6 +18,10 @@ export const configSchema = z.strictObject({
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-[0-9]+$/, 'must look like an AWS region, e.g. us-east-1').default('us-east-1').describe('The AWS region this installation answers as.'),
   masterKeyFile: z.string().min(1).optional().describe('File holding the master key that seals access-key secrets and registry tokens and signs download URLs (made on first start). Default <dataDir>/master.key; keep it out of database backups.'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (pino).'),
+  logFormat: z.enum(['auto', 'text', 'json']).default('auto').describe('Log output: json (one JSON object per line), text (for a terminal), or auto (text when stdout is a TTY, else json).'),
+  accessLog: flag().default(true).describe('One info line per HTTP request (method, redacted path, status, bytes, duration, principal, request id).'),
+  metrics: flag().default(true).describe('Prometheus metrics on the unauthenticated GET /metrics; false removes the route and the per-request counting.'),
+  metricsCacheSeconds: z.coerce.number().int().min(0).default(10).describe('How long one per-repository statistics query (image counts, stored bytes) serves /metrics scrapes.'),
   uploadTtlSeconds: z.coerce.number().int().min(60).default(86_400).describe('Upload sessions untouched for longer than this are abandoned and deleted.'),
   uploadSweepSeconds: z.coerce.number().int().min(1).default(600).describe('How often abandoned uploads are looked for.'),
   lifecycleIntervalSeconds: z.coerce.number().int().min(0).default(3600).describe('How often `wharf serve` runs every repository\'s lifecycle policy (0 = never; `wharf lifecycle run` still works).'),

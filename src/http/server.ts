@@ -11,15 +11,28 @@ import type { Config } from '../config/schema.ts';
 import { handleEcr } from './ecr/index.ts';
 import { answerFromCatalogue, clientErrorHandler, frameworkErrors, sendCatalogueError } from './framework-answers.ts';
 import type { BoundServer } from './listen.ts';
+import { randomUUID } from 'node:crypto';
+import type { Metrics } from '../ports/metrics.ts';
+import { clientGone, installObservability, redactUrl } from './observability/index.ts';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
-/**
- * `bound` (wharf serve): an already listening server (src/http/listen.ts) that fastify adopts
- * instead of making its own; it gets requests once the app is ready and is closed with the app.
- * Without it (tests injecting requests) fastify makes an unbound server as usual.
- */
-export function buildHttpServer(services: Services, config: Config, logger: Logger, bound?: BoundServer): FastifyInstance {
+/** What buildHttpServer needs besides services and config (app.ts passes them; tests may omit them). */
+export interface HttpOptions {
+  /** Metrics to count into and serve on /metrics; omitted: no metrics. */
+  readonly metrics?: Metrics;
+  /** Readiness check for /readyz: undefined when ready, else why not; omitted: always ready. */
+  readonly ready?: () => Promise<string | undefined>;
+  /**
+   * `wharf serve`: an already listening server (src/http/listen.ts) that fastify adopts instead of
+   * making its own; it gets requests once the app is ready and is closed with the app. Without it
+   * (tests injecting requests) fastify makes an unbound server as usual.
+   */
+  readonly bound?: BoundServer;
+}
+
+export function buildHttpServer(services: Services, config: Config, logger: Logger, obs: HttpOptions = {}): FastifyInstance {
+  const bound = obs.bound;
   const app = Fastify({
     ...(bound ? { serverFactory: ((handler, opts) => bound.adopt(handler, opts)) satisfies FastifyServerFactory } : {}),
     loggerInstance: logger as FastifyBaseLogger,
@@ -30,6 +43,8 @@ export function buildHttpServer(services: Services, config: Config, logger: Logg
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     requestIdHeader: false,
+    // A request id per request (x-amzn-requestid on every answer, and in its access-log line).
+    genReqId: () => randomUUID(),
     // No per-request child logger (fastify's default costs a pino child per request): the few
     // lines logged per request name their method and URL themselves.
     childLoggerFactory: (logger) => logger,
@@ -50,8 +65,13 @@ export function buildHttpServer(services: Services, config: Config, logger: Logg
 
   app.setErrorHandler((error, req, reply) => {
     const err = toWharfError(error);
-    if (err.spec === errors.internal.spec) req.log.error({ err: error, method: req.method, url: req.url }, 'unhandled error');
+    // A client that went away mid-request is routine: its access-log line says so, at info.
+    if (err.spec === errors.internal.spec && !clientGone(req.raw, reply.raw)) req.log.error({ err: error, method: req.method, url: redactUrl(req.url), requestId: req.id }, 'unhandled error');
     sendCatalogueError(req, reply, err);
+  });
+
+  installObservability(app, {
+    log: logger, accessLog: config.accessLog, metrics: config.metrics ? obs.metrics : undefined, ready: obs.ready ?? (async () => undefined),
   });
 
   // Handlers send through `reply` themselves; returning it tells fastify not to send again (which

@@ -2,6 +2,7 @@
 // Timers are unref'd so they never keep the process alive, and a run never overlaps the previous one.
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
+import { noMetrics, type Metrics } from '../ports/metrics.ts';
 import type { Services } from '../http/services.ts';
 import type { GcReport } from '../services/gc.ts';
 import type { LifecycleEvent } from '../services/lifecycle.ts';
@@ -27,7 +28,8 @@ function every(seconds: number, log: Logger, name: string, run: () => Promise<vo
   return t;
 }
 
-export function startJobs(config: Config, services: Services, log: Logger): Jobs {
+/** Starts the timers; runs of garbage collection and lifecycle passes are counted into `metrics`. */
+export function startJobs(config: Config, services: Services, log: Logger, metrics: Metrics = noMetrics): Jobs {
   const timers = [
     every(config.uploadSweepSeconds, log, 'upload-sweep', async () => {
       const removed = await services.blobs.sweepAbandonedUploads(config.uploadTtlSeconds * 1000);
@@ -36,12 +38,12 @@ export function startJobs(config: Config, services: Services, log: Logger): Jobs
   ];
   if (config.lifecycleIntervalSeconds > 0) {
     timers.push(every(config.lifecycleIntervalSeconds, log, 'lifecycle', async () => {
-      await services.lifecycle.runAll(lifecycleLogger(log));
+      await runLifecycle(services, log, metrics);
     }));
   }
   if (config.gcIntervalSeconds > 0) {
     timers.push(every(config.gcIntervalSeconds, log, 'gc', async () => {
-      await collectGarbage(services, log);
+      await collectGarbage(services, log, metrics);
     }));
   }
   return { stop: () => timers.forEach(clearInterval) };
@@ -50,19 +52,47 @@ export function startJobs(config: Config, services: Services, log: Logger): Jobs
 /** How often a long garbage collection logs its progress. */
 const GC_PROGRESS_MS = 10_000;
 
-/** One garbage collection, logged: progress every 10 s while it runs, then one info line with the counts. */
-export async function collectGarbage(services: Services, log: Logger): Promise<GcReport> {
+/**
+ * One garbage collection, logged: progress every 10 s while it runs, then one info line with the
+ * counts; counted into `metrics` (a failed run with what it had removed before failing).
+ */
+export async function collectGarbage(services: Services, log: Logger, metrics: Metrics = noMetrics): Promise<GcReport> {
   let lastProgress = performance.now();
-  const r = await services.gc.run({
-    onProgress: (p) => {
-      if (performance.now() - lastProgress < GC_PROGRESS_MS) return;
-      lastProgress = performance.now();
-      log.info({ job: 'gc', blobs: p.blobs, bytes: p.bytes, batches: p.batches }, 'garbage collection in progress');
-    },
-  });
+  let sofar = { blobs: 0, bytes: 0 };
+  let r: GcReport;
+  try {
+    r = await services.gc.run({
+      onProgress: (p) => {
+        sofar = { blobs: p.blobs, bytes: p.bytes };
+        if (performance.now() - lastProgress < GC_PROGRESS_MS) return;
+        lastProgress = performance.now();
+        log.info({ job: 'gc', blobs: p.blobs, bytes: p.bytes, batches: p.batches }, 'garbage collection in progress');
+      },
+    });
+  } catch (e) {
+    metrics.gcRun({ ...sofar, uploads: 0, failed: true });
+    throw e;
+  }
+  metrics.gcRun({ blobs: r.blobs, bytes: r.bytes, uploads: r.uploads, failed: false });
   log.info({ job: 'gc', blobs: r.blobs, bytes: r.bytes, uploads: r.uploads, resumed: r.resumed, batches: r.batches, durationMs: Math.round(r.durationMs) },
     'garbage collection finished');
   return r;
+}
+
+/** One scheduled lifecycle pass over every repository with a policy: logged per image, counted into `metrics`. */
+export async function runLifecycle(services: Services, log: Logger, metrics: Metrics = noMetrics): Promise<void> {
+  let reports;
+  try {
+    reports = await services.lifecycle.runAll(lifecycleLogger(log));
+  } catch (e) {
+    metrics.lifecycleRun({ expired: 0, transitioned: 0, failed: true });
+    throw e;
+  }
+  metrics.lifecycleRun({
+    expired: reports.reduce((n, r) => n + r.expired.length, 0),
+    transitioned: reports.reduce((n, r) => n + r.transitioned.length, 0),
+    failed: reports.some((r) => r.error !== undefined),
+  });
 }
 
 /** Logs every lifecycle decision: each expiry at info with the rule that caused it. */

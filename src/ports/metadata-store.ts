@@ -341,6 +341,27 @@ export interface BlobCollection {
   forgetMarkedBlobs(digests: readonly string[]): Promise<number>;
 }
 
+/** Per-repository figures for monitoring (the /metrics gauges), read at scrape time. */
+export interface RegistryStatistics {
+  /**
+   * For each repository after `after` (exclusive) in name order, at most `limit`: how many images
+   * (manifests, the children of an index included, whatever their tags or storage class) it holds,
+   * and its stored bytes: the sum of the sizes of the distinct blobs (configs and layers) those
+   * manifests reference, each blob counted once per repository however many images share it. A
+   * blob shared by two repositories counts in both (it is stored once); blobs only linked (pushed
+   * without a manifest naming them yet) and the manifests' own bytes are not counted. A read
+   * outside any write; an empty repository answers 0 and 0.
+   */
+  repositoryStats(after: string | undefined, limit: number): Promise<RepositoryStats[]>;
+}
+
+/** One row of repositoryStats. */
+export interface RepositoryStats {
+  readonly name: string;
+  readonly images: number;
+  readonly storedBytes: number;
+}
+
 /**
  * The whole port: every role above, as one adapter implements them over one database (the roles
  * share it: deleting a repository, for instance, touches all of them). Services may depend on the
@@ -351,7 +372,7 @@ export interface BlobCollection {
  *   exclusive `after` cursor and a `limit`.
  * - Deleting a repository removes its manifests, tags, blob links and upload sessions (not blob bytes).
  */
-export interface MetadataStore extends RepositoryRecords, BlobLinks, UploadSessions, ImageCatalog, LifecycleRecords, ArchiveRecords, BlobCollection {
+export interface MetadataStore extends RepositoryRecords, BlobLinks, UploadSessions, ImageCatalog, LifecycleRecords, ArchiveRecords, BlobCollection, RegistryStatistics {
   close(): Promise<void>;
 }
 

@@ -13,6 +13,7 @@ import { sqliteArchive, type SqliteArchive } from './archive.ts';
 import { sqliteBlobGc, type SqliteBlobGc } from './blob-gc.ts';
 import { sqliteIdentityStore } from './identity.ts';
 import { sqliteLifecycle, type SqliteLifecycle } from './lifecycle.ts';
+import { sqliteRepositoryStats } from './stats.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { GroupCommit } from './durable.ts';
 import { imageMatcher, type ImageMatcher } from './expect.ts';
@@ -503,6 +504,10 @@ class SqliteMetadataStore implements MetadataStore {
   }
   async listMarkedBlobs(limit: number) { return this.gc.listMarkedBlobs(limit); }
   async forgetMarkedBlobs(digests: readonly string[]) { return this.gc.forgetMarkedBlobs(digests); }
+
+  // --- monitoring: SQL in stats.ts ---
+  private statsQuery?: ReturnType<typeof sqliteRepositoryStats>;
+  async repositoryStats(after: string | undefined, limit: number) { return (this.statsQuery ??= sqliteRepositoryStats(this.db))(after, limit); }
 
   async close(): Promise<void> {
     this.db.close();

@@ -2,13 +2,14 @@
 // reading the body, reads it capped per operation (./body.ts), verifies SigV4, validates the input
 // against the ECR model, authorizes, runs the operation, and renders output or errors the way the
 // AWS SDKs expect.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/schema.ts';
 import { validateInput, violationStyleOf } from '../../domain/aws/validate.ts';
 import { errors, WharfError } from '../../domain/errors.ts';
 import { toWharfError } from '../errors.ts';
 import type { PendingSignature } from '../../services/authentication.ts';
+import { clientGone, notePrincipal } from '../observability/index.ts';
 import type { Services } from '../services.ts';
 import { answerAndClose, bodyLimit, PREAUTH_READ_LIMIT, readBodyUpTo } from './body.ts';
 import { repositoryArn, type OperationTable } from './context.ts';
@@ -35,7 +36,7 @@ function checkRepositoryName(input: unknown): void {
 }
 
 export async function handleEcr(s: Services, config: Config, req: FastifyRequest, reply: FastifyReply, table: OperationTable = operations): Promise<void> {
-  const requestId = randomUUID();
+  const requestId = req.id;
   reply.header('x-amzn-requestid', requestId);
   /** False while body bytes may still be unread; a refusal then closes the connection instead of draining it. */
   let bodyDone = false;
@@ -61,6 +62,7 @@ export async function handleEcr(s: Services, config: Config, req: FastifyRequest
     if (body === 'too-large') throw errors.serialization({ reason: `Request body exceeds ${limit} bytes, the most ${name ?? 'this operation'} accepts.` });
     bodyDone = true;
     const principal = s.authn.verify(pending, createHash('sha256').update(body).digest('hex'));
+    notePrincipal(req, principal.arn);
     // Own properties only: a target like '….__proto__' or '….constructor' names no operation.
     const model = name !== undefined && Object.hasOwn(ECR_MODEL.operations, name) ? ECR_MODEL.operations[name] : undefined;
     if (!model) throw errors.unknownOperation({ target });
@@ -83,7 +85,8 @@ export async function handleEcr(s: Services, config: Config, req: FastifyRequest
     reply.code(200).header('content-type', JSON_11).send(Buffer.from(JSON.stringify(toWire(out))));
   } catch (e) {
     const err = toWharfError(e);
-    if (!(e instanceof WharfError)) req.log.error({ err: e, requestId }, 'unhandled error in ECR operation');
+    // A client that went away mid-request is routine: its access-log line says so, at info.
+    if (!(e instanceof WharfError) && !clientGone(req.raw, reply.raw)) req.log.error({ err: e, requestId }, 'unhandled error in ECR operation');
     const r = renderAwsError(err);
     if (!bodyDone) return answerAndClose(reply, r.status, { 'content-type': JSON_11, 'x-amzn-errortype': r.type }, Buffer.from(r.body));
     reply.code(r.status).headers({ 'content-type': JSON_11, 'x-amzn-errortype': r.type }).send(Buffer.from(r.body));

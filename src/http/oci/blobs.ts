@@ -2,6 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { errors } from '../../domain/errors.ts';
+import { redactUrl } from '../observability/redact.ts';
 import type { Services } from '../services.ts';
 import { contentLength, hasBody, parseContentRange, parseRange, queryOf } from './request.ts';
 
@@ -62,7 +63,7 @@ export async function blob(s: Services, req: FastifyRequest, reply: FastifyReply
     res.end();
   } catch (e) {
     // A client that went away is routine; anything else (a read error) is worth a line.
-    if (!res.destroyed) req.log.error({ err: e, method: req.method, url: req.url }, 'blob download failed');
+    if (!res.destroyed) req.log.error({ err: e, method: req.method, url: redactUrl(req.url) }, 'blob download failed');
     res.destroy();
   }
 }

@@ -4,6 +4,7 @@ import type { Config } from '../../config/schema.ts';
 import { errors, type WharfError } from '../../domain/errors.ts';
 import type { Principal } from '../../services/identity.ts';
 import { repositoryArn } from '../ecr/context.ts';
+import { notePrincipal } from '../observability/index.ts';
 import type { Services } from '../services.ts';
 import { blob, startUpload, upload } from './blobs.ts';
 import { presignedBlob } from './presigned.ts';
@@ -33,6 +34,7 @@ export async function handleOci(s: Services, config: Config, req: FastifyRequest
   let principal: Principal;
   try {
     principal = s.authn.basic(req.headers.authorization);
+    notePrincipal(req, principal.arn);
   } catch (e) {
     req.raw.resume();
     if ((e as WharfError).status === 401) reply.header('www-authenticate', `Basic realm="${config.publicUrl}/",service="ecr.amazonaws.com"`);
