@@ -9,7 +9,8 @@
 // Prints a table; writes bench/results/<time>-observability.json.
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { smallBlobs } from './data.ts';
 import { OCI_MANIFEST, pushSmallImage } from './oci.ts';
@@ -70,6 +71,19 @@ async function load(pid: number, url: string, headers: Record<string, string>, c
   return { rps: n / seconds, p99Ms: latencies[Math.floor(latencies.length * 0.99)], cpuUsPerRequest: (cpu / n) * 1e6 };
 }
 
+/** Pins `pids` (all their threads) to the last core and this process to the first; false if it cannot. */
+function pinApart(pids: number[]): boolean {
+  const cores = availableParallelism();
+  if (cores < 2) return false;
+  try {
+    for (const pid of pids) execFileSync('taskset', ['-a', '-pc', String(cores - 1), String(pid)], { stdio: 'ignore' });
+    execFileSync('taskset', ['-a', '-pc', '0', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 interface Round { order: string; onRps: number; offRps: number; onP99Ms: number; offP99Ms: number; ratio: number; onCpuUs: number; offCpuUs: number }
 
 async function main() {
@@ -88,6 +102,11 @@ async function main() {
     // BENCH_OBS_ON_ENV='{"WHARF_METRICS":"false"}' measures one feature alone.
     const on = await start('on', { WHARF_ACCESS_LOG: 'true', WHARF_METRICS: 'true', ...JSON.parse(process.env.BENCH_OBS_ON_ENV ?? '{}') });
     const off = await start('off', { WHARF_ACCESS_LOG: 'false', WHARF_METRICS: 'false' });
+    // With two cores, the load loop (this process) and the server under load each get one: the
+    // servers (every thread) on the last core, this process on the first, so neither steals the
+    // other's core and the rounds vary less. Skipped where taskset is missing or there is one core.
+    const pinned = pinApart([on.proc.pid!, off.proc.pid!]);
+    log(pinned ? 'pinned the servers to the last core and this load loop to the first' : 'not pinned (no taskset or a single core)');
     const layer = smallBlobs(1, 4096)[0];
     for (const r of [on, off]) await pushSmallImage(r.client, REPO, layer, 'v1');
     const target = (r: Registry) => ({ url: `${r.url}/v2/${REPO}/manifests/v1`, headers: { Accept: OCI_MANIFEST, ...r.client.authHeaders() } });

@@ -166,14 +166,14 @@ export async function createWharfRepositories(dataDir: string, names: string[], 
   const batch = 200;
   for (let i = 0; i < names.length; i += batch) {
     const part = names.slice(i, i + batch);
-    const r = await runWharfCli(['repositories', 'create', ...part, '--data-dir', dataDir]);
+    const r = await runWharfCli(['repositories', 'create', ...part, '--data-dir', dataDir, '--create']);
     if (r.code === 0) continue;
     if (part.length > 1) {
-      const one = await runWharfCli(['repositories', 'create', part[0], '--data-dir', dataDir]);
+      const one = await runWharfCli(['repositories', 'create', part[0], '--data-dir', dataDir, '--create']);
       if (one.code === 0) {
         notes.push(`\`wharf repositories create\` failed with ${part.length} names (exit ${r.code}: ${ends(r.out.trim(), 300)}) but worked with one; created one per call`);
         for (const n of [...part.slice(1), ...names.slice(i + batch)]) {
-          const each = await runWharfCli(['repositories', 'create', n, '--data-dir', dataDir]);
+          const each = await runWharfCli(['repositories', 'create', n, '--data-dir', dataDir, '--create']);
           if (each.code !== 0) throw new Error(`wharf repositories create ${n} --data-dir ${dataDir} -> exit ${each.code}: ${ends(each.out.trim())}`);
         }
         return;

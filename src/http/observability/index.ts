@@ -42,12 +42,19 @@ declare module 'fastify' {
   }
 }
 
-const OBSERVATION = Symbol('wharf.observation');
-type ObservedResponse = ServerResponse & { [OBSERVATION]?: Observation };
-/** Where on its connection the last request ended (bytes read, bytes written): the next one starts there. */
-const READ_MARK = Symbol('wharf.readMark');
-const WRITE_MARK = Symbol('wharf.writeMark');
-type MarkedSocket = Socket & { [READ_MARK]?: number; [WRITE_MARK]?: number };
+/** Stands in for the socket of an in-process injected request (which has none). */
+const NO_SOCKET = {};
+
+/**
+ * The observation of each response in flight, and where on its connection the last request ended
+ * (bytes read, bytes written: the next one starts there). Kept in WeakMaps rather than as extra
+ * properties on node's ServerResponse and Socket objects: new properties change those objects'
+ * hidden classes, which made node's own code on them measurably slower (every HTTP function
+ * showed up slower in CPU profiles, not only ours).
+ */
+const observations = new WeakMap<ServerResponse, Observation>();
+interface Marks { read: number; written: number }
+const marks = new WeakMap<Socket, Marks>();
 
 /** Records who made the request, for its access-log line (called by the handlers once authenticated). */
 export function notePrincipal(req: FastifyRequest, arn: string): void {
@@ -108,10 +115,10 @@ export function installObservability(app: FastifyInstance, opts: ObservabilityOp
   const writeAccessLine = accessLineWriter(log);
   app.decorateRequest('wharfObservation', null);
 
-  function onClose(this: ObservedResponse): void {
-    const o = this[OBSERVATION];
+  function onClose(this: ServerResponse): void {
+    const o = observations.get(this);
     if (!o) return;
-    this[OBSERVATION] = undefined;
+    observations.delete(this);
     try {
       record(this, o);
     } catch (err) {
@@ -120,16 +127,16 @@ export function installObservability(app: FastifyInstance, opts: ObservabilityOp
     }
   }
 
-  function record(res: ObservedResponse, o: Observation): void {
+  function record(res: ServerResponse, o: Observation): void {
     // Answered: every byte handed over (an injected request's response ends without 'finish').
     const finished = res.writableFinished || (res.writableEnded && !o.socket.destroyed);
     const status = finished || res.headersSent ? res.statusCode : 499;
     const seconds = (performance.now() - o.start) / 1000;
-    const socket = o.socket as MarkedSocket;
+    const socket = o.socket;
     const read = socket.bytesRead || 0; // (in-process injected requests have no real socket)
     const written = socket.bytesWritten || 0;
-    socket[READ_MARK] = read;
-    socket[WRITE_MARK] = written;
+    const m = marks.get(socket);
+    if (m) { m.read = read; m.written = written; } else if (typeof socket === 'object') marks.set(socket, { read, written });
     const bytesIn = read - o.read0;
     const bytesOut = written - o.written0;
     if (metrics) {
@@ -144,16 +151,17 @@ export function installObservability(app: FastifyInstance, opts: ObservabilityOp
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-amzn-requestid', req.id);
     if (observe) {
-      const socket = (req.raw.socket ?? {}) as MarkedSocket;
+      const socket = (req.raw.socket ?? NO_SOCKET) as Socket;
+      const m = marks.get(socket);
       const { route, operation } = routeOf(req.method, req.url, req.headers);
       const upload = route === 'upload' && req.method !== 'GET' && req.method !== 'DELETE' && hasBody(req.headers);
       // The request's bytes start where the previous request on this connection ended (its request
       // line and headers are already read by now, with whatever body came in the same packet).
       const o = new Observation(req.method, req.url, req.id, route, operation, upload, socket,
-        performance.now(), socket[READ_MARK] ?? 0, socket[WRITE_MARK] ?? 0);
+        performance.now(), m?.read ?? 0, m?.written ?? 0);
       req.wharfObservation = o;
-      const res = reply.raw as ObservedResponse;
-      res[OBSERVATION] = o;
+      const res = reply.raw;
+      observations.set(res, o);
       res.on('close', onClose); // (fires once; `once` would allocate a wrapper per request)
       if (upload) metrics?.uploadStarted();
     }
