@@ -6,6 +6,15 @@ import { noMetrics, type Metrics } from '../ports/metrics.ts';
 import type { Services } from '../http/services.ts';
 import type { GcReport } from '../services/gc.ts';
 import type { LifecycleEvent } from '../services/lifecycle.ts';
+import { errors, WharfError } from '../domain/errors.ts';
+
+/**
+ * True for StorageFull: the store already logged the full disk once (services/storage-health.ts),
+ * so a job that fails on it says so at debug, without a stack, instead of an error line per run.
+ */
+export function isStorageFull(err: unknown): boolean {
+  return err instanceof WharfError && err.spec === errors.storageFull.spec;
+}
 
 export interface Jobs {
   stop(): void;
@@ -19,7 +28,8 @@ function every(seconds: number, log: Logger, name: string, run: () => Promise<vo
     try {
       await run();
     } catch (err) {
-      log.error({ err, job: name }, 'background job failed');
+      if (isStorageFull(err)) log.debug({ job: name, reason: (err as Error).message }, 'background job skipped: storage full');
+      else log.error({ err, job: name }, 'background job failed');
     } finally {
       running = false;
     }
@@ -99,7 +109,8 @@ export async function runLifecycle(services: Services, log: Logger, metrics: Met
 export function lifecycleLogger(log: Logger): (e: LifecycleEvent) => void {
   return (e) => {
     if (e.kind === 'failed') {
-      log.error({ err: e.error, job: 'lifecycle', repository: e.repository }, 'lifecycle policy run failed');
+      if (isStorageFull(e.error)) log.debug({ job: 'lifecycle', repository: e.repository, reason: (e.error as Error).message }, 'lifecycle policy run skipped: storage full');
+      else log.error({ err: e.error, job: 'lifecycle', repository: e.repository }, 'lifecycle policy run failed');
       return;
     }
     const a = e.action;
