@@ -2,7 +2,7 @@
 // address the README names, in a directory whose wharf-data that server made on its first start.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { symlinkSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,9 +14,9 @@ const HOST = '127.0.0.1';
 const PORT = 5000;
 
 /** The first ```sh block after the walkthrough's heading in README.md. */
-function walkthroughBlock(readme: string): string {
-  const at = readme.indexOf('## Walkthrough');
-  assert.ok(at >= 0, 'README.md has no "## Walkthrough" section');
+function walkthroughBlock(readme: string, section = '## Walkthrough'): string {
+  const at = readme.indexOf(section);
+  assert.ok(at >= 0, `README.md has no "${section}" section`);
   const open = readme.indexOf('```sh\n', at);
   const close = readme.indexOf('\n```\n', open);
   assert.ok(open > at && close > open, 'the walkthrough has no ```sh block');
@@ -122,7 +122,12 @@ test('README walkthrough runs verbatim: create, login, build, push, describe, pu
   const secret = /aws_secret_access_key = (\S+)/.exec(creds)![1];
   assert.match(serverOut, /generated the root access key/);
 
-  const block = walkthroughBlock(readFileSync(join(ROOT, 'README.md'), 'utf8'));
+  // The lifecycle section runs "in the same shell as the walkthrough (its exports)", so after it.
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const block = walkthroughBlock(readme) + walkthroughBlock(readme, '## Lifecycle policies');
+  // "from the directory of npm start": there `npx wharf` finds the project's own bin; here, a link to it.
+  mkdirSync(join(work, 'node_modules', '.bin'), { recursive: true });
+  symlinkSync(WHARF_BIN, join(work, 'node_modules', '.bin', 'wharf'));
   const script = join(dir, 'walkthrough.sh');
   writeFileSync(script, block);
   const logFile = join(dir, 'walkthrough.log');
@@ -190,4 +195,12 @@ test('README walkthrough runs verbatim: create, login, build, push, describe, pu
   assert.equal(next(notEmpty).cmd, "echo 'refused, as expected'");
   const deleted = JSON.parse(one('aws ecr delete-repository', 1).out).repository;
   assert.equal(deleted.repositoryName, 'myapp/frontend');
+
+  // The lifecycle section: a policy, its preview, a run and a garbage-collection dry run.
+  assert.equal(JSON.parse(one('aws ecr put-lifecycle-policy').out).repositoryName, 'myapp/backend');
+  const preview = JSON.parse(one('aws ecr get-lifecycle-policy-preview').out);
+  assert.equal(preview.status, 'COMPLETE');
+  assert.deepEqual(preview.previewResults, []);
+  assert.match(one('npx wharf lifecycle run').out, /evaluated myapp\/backend: 0 expired, 0 transitioned, 0 skipped/);
+  assert.match(one('npx wharf gc --dry-run').out, /dry run: would remove \d+ blobs? .*nothing was deleted/);
 });
