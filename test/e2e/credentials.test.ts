@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { WHARF_BIN, freePort, wharfCli } from '../helpers/server.ts';
+import { WHARF_BIN, freePort, outputMatching, wharfCli } from '../helpers/server.ts';
 import { requireTools } from '../helpers/tools.ts';
 
 interface Key { id: string; secret: string }
@@ -64,7 +64,7 @@ test('credentials rotate-root: the old root key is refused by the running server
   const file = join(dataDir, 'root-credentials');
   const profile = { AWS_SHARED_CREDENTIALS_FILE: file, AWS_PROFILE: 'wharf' };
   const old = parseKey(readFileSync(file, 'utf8'));
-  assert.match(server.output(), /generated the root access key/);
+  assert.match(await outputMatching(server.output, /generated the root access key/), /generated the root access key/);
 
   const before = await aws(server.url, profile, 'describe-repositories');
   assert.equal(before.code, 0, before.stderr);

@@ -13,7 +13,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { openLocalSecretBox } from '../../src/adapters/secret-box-local/index.ts';
 import { principalFromArn } from '../../src/services/identity.ts';
 import { TokenService } from '../../src/services/tokens.ts';
-import { freePort, startWharf, TEST_CREDENTIALS, TEST_REGION, WHARF_BIN, type RunningWharf } from '../helpers/server.ts';
+import { freePort, outputMatching, startWharf, TEST_CREDENTIALS, TEST_REGION, WHARF_BIN, type RunningWharf } from '../helpers/server.ts';
 import { requireTools } from '../helpers/tools.ts';
 
 const PREFIX = 'AmazonEC2ContainerRegistry_V20150921';
@@ -256,7 +256,7 @@ describe('root key generated on first start', () => {
         assert.equal(cli.code, 0, cli.stderr);
         assert.deepEqual(cli.out, { repositories: [] });
       }
-      assert.match(first.output(), /root-credentials/, 'the log points at the file');
+      assert.match(await outputMatching(first.output, /root-credentials/), /root-credentials/, 'the log points at the file');
     } finally {
       await first.stop();
     }

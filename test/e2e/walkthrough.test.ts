@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ROOT, WHARF_BIN } from '../helpers/server.ts';
+import { outputMatching, ROOT, WHARF_BIN } from '../helpers/server.ts';
 import { requireTools } from '../helpers/tools.ts';
 
 const HOST = '127.0.0.1';
@@ -120,7 +120,7 @@ test('README walkthrough runs verbatim: create, login, build, push, describe, pu
   const creds = readFileSync(credFile, 'utf8');
   assert.match(creds, /^\[wharf\]\naws_access_key_id = AKIA[A-Z2-7]{16}\naws_secret_access_key = \S{40}\n$/);
   const secret = /aws_secret_access_key = (\S+)/.exec(creds)![1];
-  assert.match(serverOut, /generated the root access key/);
+  assert.match(await outputMatching(() => serverOut, /generated the root access key/), /generated the root access key/);
 
   // The lifecycle section runs "in the same shell as the walkthrough (its exports)", so after it.
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');

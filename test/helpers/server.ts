@@ -184,3 +184,13 @@ export async function startWharf(opts: {
     },
   };
 }
+
+/**
+ * Waits until `output()` (a server's output so far) matches `re`, for at most `ms`, and returns it.
+ * A server's log lines reach the test through a pipe, possibly after answers it sent later.
+ */
+export async function outputMatching(output: () => string, re: RegExp, ms = 10_000): Promise<string> {
+  const deadline = Date.now() + ms;
+  while (!re.test(output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  return output();
+}

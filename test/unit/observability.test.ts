@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pino from 'pino';
-import { createLogger, formatText } from '../../src/http/observability/logger.ts';
+import { createLogger, formatText, urgent } from '../../src/http/observability/logger.ts';
 import { REDACTED_PARAMS, redactUrl } from '../../src/http/observability/redact.ts';
 import { ecrOperation, ociRouteKind } from '../../src/http/observability/route-kind.ts';
 import { parseOciPath } from '../../src/http/oci/routes.ts';
@@ -99,4 +99,10 @@ test('accessLog and metrics take booleans from files and true/false/1/0 from the
   assert.equal(loadConfig({ env: {}, flags: { accessLog: false } }).accessLog, false);
   assert.throws(() => loadConfig({ env: { WHARF_ACCESS_LOG: 'yes' } }), (e: unknown) => e instanceof ConfigError && /accessLog/.test((e as Error).message));
   assert.throws(() => loadConfig({ env: { WHARF_LOG_FORMAT: 'xml' } }), (e: unknown) => e instanceof ConfigError && /logFormat/.test((e as Error).message));
+});
+
+test('warn, error and fatal lines are urgent (written at once), info and below wait, in JSON and text alike', () => {
+  const line = (level: number) => `{"level":${level},"time":1764806400000,"msg":"m"}\n`;
+  assert.deepEqual([10, 20, 30, 40, 50, 60].map((l) => urgent(line(l))), [false, false, false, true, true, true]);
+  assert.deepEqual([10, 20, 30, 40, 50, 60].map((l) => urgent(formatText(line(l)))), [false, false, false, true, true, true]);
 });

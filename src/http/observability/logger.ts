@@ -27,9 +27,10 @@ const FLUSH_MS = 10;
 const FLUSH_BYTES = 64 * 1024;
 
 /**
- * stdout through pino's asynchronous writer, with the lines of up to FLUSH_MS joined into one write
- * (one access line per request would otherwise be one write(2) each, a real share of a manifest
- * HEAD's cost). Lines still pending when the process exits are written synchronously.
+ * stdout through pino's asynchronous writer, with the info lines of up to FLUSH_MS joined into one
+ * write (one access line per request would otherwise be one write(2) each, a real share of a
+ * manifest HEAD's cost); a warning or error is handed over at once. Lines still pending when the
+ * process exits are written synchronously.
  */
 function coalescingStdout(): DestinationStream {
   const dest = pino.destination({ dest: 1, sync: false });
@@ -53,7 +54,9 @@ function coalescingStdout(): DestinationStream {
   return {
     write(s: string) {
       state.pending += s;
-      if (state.pending.length >= FLUSH_BYTES) flush();
+      // Warnings and errors (a generated root key, a full disk, ...) go out at once, with whatever
+      // waited before them; only info and below wait for the timer.
+      if (state.pending.length >= FLUSH_BYTES || urgent(s)) flush();
       else if (!timer) {
         unflushed.add(state);
         timer = setTimeout(flush, FLUSH_MS);
@@ -61,6 +64,14 @@ function coalescingStdout(): DestinationStream {
       }
     },
   };
+}
+
+/** True for a warn, error or fatal line, in pino's JSON (`{"level":40`...) or as formatText writes it. */
+export function urgent(line: string): boolean {
+  if (line.startsWith('{"level":')) return line.charCodeAt(9) >= 0x34; // '4' and up: 40, 50, 60
+  const space = line.indexOf(' ');
+  const level = line.slice(space + 1, space + 6);
+  return level === 'WARN ' || level === 'ERROR' || level === 'FATAL';
 }
 
 const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
