@@ -2,9 +2,9 @@
 // so each port method runs to completion inside one transaction without yielding to the event loop.
 import Database from 'better-sqlite3';
 import type { LifecycleAction } from '../../domain/lifecycle/types.ts';
-import { DEFAULT_SETTINGS, type RepositorySettings } from '../../domain/repository.ts';
+import type { RepositorySettings } from '../../domain/repository.ts';
 import type {
-  ImageIdRow, ImageRecord, ImageStatus, ImageStatusFilter, ManifestRecord, MetadataStore, NewManifest, PutManifestResult, Referrer, Repository, TagDecision,
+  ImageIdRow, ImageRecord, ImageStatus, ImageStatusFilter, ManifestRecord, MetadataStore, NewManifest, PutManifestResult, Referrer, TagDecision,
   TagPageJson, TagStatus, UploadSession, ImageExpectation, BlobCursor, BlobReservation,
 } from '../../ports/metadata-store.ts';
 import type { IdentityStore } from '../../ports/identity-store.ts';
@@ -13,6 +13,7 @@ import { sqliteArchive, type SqliteArchive } from './archive.ts';
 import { sqliteBlobGc, type SqliteBlobGc } from './blob-gc.ts';
 import { sqliteIdentityStore } from './identity.ts';
 import { sqliteLifecycle, type SqliteLifecycle } from './lifecycle.ts';
+import { sqliteRepositories, type SqliteRepositories } from './repositories.ts';
 import { sqliteRepositoryStats } from './stats.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { GroupCommit } from './durable.ts';
@@ -70,16 +71,6 @@ function migrate(db: Database.Database): void {
 
 const ms = (d: Date) => d.getTime();
 
-const REPO_COLUMNS = 'name, created_at, image_tag_mutability, mutability_filters, scan_on_push, encryption_type, kms_key';
-
-function toRepository(r: Row): Repository {
-  return {
-    name: r.name, createdAt: new Date(r.created_at), imageTagMutability: r.image_tag_mutability,
-    ...(r.mutability_filters ? { imageTagMutabilityExclusionFilters: JSON.parse(r.mutability_filters) } : {}),
-    scanOnPush: r.scan_on_push === 1, encryptionType: r.encryption_type, ...(r.kms_key ? { kmsKey: r.kms_key } : {}),
-  };
-}
-
 function toImage(r: Row): ImageRecord {
   return {
     digest: r.digest, mediaType: r.media_type, size: r.image_size, pushedAt: new Date(r.pushed_at),
@@ -121,26 +112,16 @@ class SqliteMetadataStore implements MetadataStore {
   private readonly s;
   private readonly durable: GroupCommit;
   private readonly matches: ImageMatcher;
+  private readonly repos: SqliteRepositories;
 
   constructor(private readonly db: Database.Database) {
     this.durable = new GroupCommit(db);
+    this.repos = sqliteRepositories(db);
     this.matches = imageMatcher(db);
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       repoId: p('SELECT id FROM repositories WHERE name = ?').pluck(),
-      repoGet: p(`SELECT ${REPO_COLUMNS} FROM repositories WHERE name = ?`),
-      repoInsert: p(`INSERT INTO repositories (name, created_at, image_tag_mutability, mutability_filters, scan_on_push, encryption_type, kms_key)
-                     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`),
-      repoUpdate: p(`UPDATE repositories SET image_tag_mutability = ?, mutability_filters = ?, scan_on_push = ?, encryption_type = ?, kms_key = ?
-                     WHERE name = ?`),
-      repoRecords: p(`SELECT ${REPO_COLUMNS} FROM repositories WHERE name > ? ORDER BY name LIMIT ?`),
       repoHasImages: p('SELECT 1 FROM manifests WHERE repository_id = ? LIMIT 1').pluck(),
-      policyGet: p('SELECT policy_text FROM repositories WHERE name = ?'),
-      policySet: p('UPDATE repositories SET policy_text = ? WHERE name = ?'),
-      resTags: p('SELECT key, value FROM repository_tags WHERE repository_id = ? ORDER BY key'),
-      resTagPut: p('INSERT INTO repository_tags (repository_id, key, value) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET value = excluded.value'),
-      resTagDel: p('DELETE FROM repository_tags WHERE repository_id = ? AND key = ?'),
-      resTagCount: p('SELECT count(*) FROM repository_tags WHERE repository_id = ?').pluck(),
       imagesAfter: Object.fromEntries((['ANY', 'TAGGED', 'UNTAGGED'] as TagStatus[]).map((st) => [st,
         p(`${IMAGE_SELECT} WHERE m.repository_id = @id AND m.digest > @after ${TAG_STATUS_SQL[st]} ${IMAGE_STATUS_SQL} ORDER BY m.digest LIMIT @limit`)])) as Record<TagStatus, Database.Statement>,
       imageGet: p(`${IMAGE_SELECT} WHERE m.repository_id = ? AND m.digest = ?`),
@@ -205,68 +186,18 @@ class SqliteMetadataStore implements MetadataStore {
     };
   }
 
-  async createRepository(name: string, at: Date, settings: Partial<RepositorySettings> = {}, tags: Record<string, string> = {}): Promise<Repository | undefined> {
-    const st = { ...DEFAULT_SETTINGS, ...settings };
-    return this.db.transaction(() => {
-      const r = this.s.repoInsert.run(name, ms(at), st.imageTagMutability, st.imageTagMutabilityExclusionFilters ? JSON.stringify(st.imageTagMutabilityExclusionFilters) : null,
-        st.scanOnPush ? 1 : 0, st.encryptionType, st.kmsKey ?? null);
-      if (r.changes !== 1) return undefined;
-      const id = this.s.repoId.get(name);
-      for (const [k, v] of Object.entries(tags)) this.s.resTagPut.run(id, k, v);
-      return toRepository(this.s.repoGet.get(name) as Row);
-    }).immediate();
+  // --- repository records: SQL in repositories.ts ---
+  async createRepository(name: string, at: Date, settings: Partial<RepositorySettings> = {}, tags: Record<string, string> = {}) {
+    return this.repos.createRepository(name, at, settings, tags);
   }
-
-  async updateRepository(name: string, patch: Partial<RepositorySettings>): Promise<Repository | undefined> {
-    return this.db.transaction(() => {
-      const row = this.s.repoGet.get(name) as Row | undefined;
-      if (!row) return undefined;
-      const st = { ...toRepository(row), ...patch };
-      this.s.repoUpdate.run(st.imageTagMutability, st.imageTagMutabilityExclusionFilters ? JSON.stringify(st.imageTagMutabilityExclusionFilters) : null,
-        st.scanOnPush ? 1 : 0, st.encryptionType, st.kmsKey ?? null, name);
-      return toRepository(this.s.repoGet.get(name) as Row);
-    }).immediate();
-  }
-
-  async listRepositoryRecords(after: string | undefined, limit: number): Promise<Repository[]> {
-    return (this.s.repoRecords.all(after ?? '', limit) as Row[]).map(toRepository);
-  }
-
-  async getRepository(name: string): Promise<Repository | undefined> {
-    const r = this.s.repoGet.get(name) as Row | undefined;
-    return r ? toRepository(r) : undefined;
-  }
-
-  async getRepositoryPolicy(name: string): Promise<{ text: string | undefined } | undefined> {
-    const r = this.s.policyGet.get(name) as Row | undefined;
-    return r ? { text: r.policy_text ?? undefined } : undefined;
-  }
-
-  async setRepositoryPolicy(name: string, text: string | undefined): Promise<boolean> {
-    return this.s.policySet.run(text ?? null, name).changes === 1;
-  }
-
-  async getResourceTags(name: string): Promise<Record<string, string> | undefined> {
-    const id = this.s.repoId.get(name);
-    if (id === undefined) return undefined;
-    return Object.fromEntries((this.s.resTags.all(id) as Row[]).map((r) => [r.key, r.value]));
-  }
-
-  async changeResourceTags(name: string, add: Record<string, string>, remove: readonly string[], max: number): Promise<boolean | 'too-many'> {
-    const run = this.db.transaction((): boolean | 'too-many' => {
-      const id = this.s.repoId.get(name);
-      if (id === undefined) return false;
-      for (const [k, v] of Object.entries(add)) this.s.resTagPut.run(id, k, v);
-      for (const k of remove) this.s.resTagDel.run(id, k);
-      if ((this.s.resTagCount.get(id) as number) > max) throw new TooMany();
-      return true;
-    });
-    try {
-      return run.immediate();
-    } catch (e) {
-      if (e instanceof TooMany) return 'too-many';
-      throw e;
-    }
+  async updateRepository(name: string, patch: Partial<RepositorySettings>) { return this.repos.updateRepository(name, patch); }
+  async listRepositoryRecords(after: string | undefined, limit: number) { return this.repos.listRepositoryRecords(after, limit); }
+  async getRepository(name: string) { return this.repos.getRepository(name); }
+  async getRepositoryPolicy(name: string) { return this.repos.getRepositoryPolicy(name); }
+  async setRepositoryPolicy(name: string, text: string | undefined) { return this.repos.setRepositoryPolicy(name, text); }
+  async getResourceTags(name: string) { return this.repos.getResourceTags(name); }
+  async changeResourceTags(name: string, add: Record<string, string>, remove: readonly string[], max: number) {
+    return this.repos.changeResourceTags(name, add, remove, max);
   }
 
   async listImages(repo: string, after: string | undefined, limit: number, tagStatus: TagStatus = 'ANY', imageStatus: ImageStatusFilter = 'ANY'): Promise<ImageRecord[]> {
@@ -362,8 +293,8 @@ class SqliteMetadataStore implements MetadataStore {
   async putManifest(repo: string, m: NewManifest, tag: string | readonly string[] | undefined, at: Date, decide: TagDecision): Promise<PutManifestResult> {
     const tags = tag === undefined ? [] : typeof tag === 'string' ? [tag] : tag;
     return this.db.transaction((): PutManifestResult => {
-      const row = this.s.repoGet.get(repo) as Row | undefined;
-      if (!row) return { ok: false, reason: 'repository' };
+      const repository = this.repos.getRepository(repo);
+      if (!repository) return { ok: false, reason: 'repository' };
       const id = this.s.repoId.get(repo);
       for (const d of m.blobDigests) if (!this.s.linkExists.get(id, d)) return { ok: false, reason: 'missing', digest: d };
       // An archived child cannot be pulled, so an index naming one is refused as if the child were absent.
@@ -381,7 +312,7 @@ class SqliteMetadataStore implements MetadataStore {
       }
       for (const t of tags) {
         const current = this.s.tagGet.get(id, t) as string | undefined;
-        decide(toRepository(row), t, current, m.digest);
+        decide(repository, t, current, m.digest);
         if (current !== m.digest) this.s.tagUpsert.run(id, t, m.digest, ms(at));
       }
       return { ok: true, created };
@@ -514,4 +445,3 @@ class SqliteMetadataStore implements MetadataStore {
   }
 }
 
-class TooMany extends Error {}
