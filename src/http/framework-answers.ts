@@ -17,9 +17,7 @@ function isEcrRequest(req: FastifyRequest): boolean {
 export function sendCatalogueError(req: FastifyRequest, reply: FastifyReply, err: WharfError): void {
   if (isEcrRequest(req)) {
     const r = renderAwsError(err);
-    // The catalogue's status for server-side conditions (503 while shutting down); AWS's 400 otherwise.
-    const status = err.status >= 500 ? err.status : r.status;
-    reply.code(status).headers({ 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': r.type }).send(Buffer.from(r.body));
+    reply.code(r.status).headers({ 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': r.type }).send(Buffer.from(r.body));
     return;
   }
   const r = renderOciError(err);
@@ -27,7 +25,7 @@ export function sendCatalogueError(req: FastifyRequest, reply: FastifyReply, err
 }
 
 /** What a connection-level parse error (node's `clientError`) stands for in the catalogue. */
-export function clientErrorOf(err: NodeJS.ErrnoException): WharfError {
+function clientErrorOf(err: NodeJS.ErrnoException): WharfError {
   if (err.code === 'HPE_HEADER_OVERFLOW') return errors.headersTooLarge({ limit: maxHeaderSize });
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return errors.requestTimeout();
   return errors.requestRejected({ reason: `malformed HTTP request (${err.code ?? 'parse error'})` });
@@ -42,8 +40,8 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
   if (socket.writable) {
     const e = clientErrorOf(err);
     const r = renderOciError(e);
-    socket.write(`HTTP/1.1 ${r.status} ${STATUS_CODES[r.status] ?? ''}\r\nContent-Type: application/json\r\n` +
-      `Docker-Distribution-Api-Version: registry/2.0\r\nContent-Length: ${Buffer.byteLength(r.body)}\r\nConnection: close\r\n\r\n${r.body}`);
+    const headers = { ...API_VERSION_HEADER, 'content-type': 'application/json', 'content-length': Buffer.byteLength(r.body), connection: 'close' };
+    socket.write(`HTTP/1.1 ${r.status} ${STATUS_CODES[r.status] ?? ''}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n${r.body}`);
   }
   socket.destroy(err);
 }

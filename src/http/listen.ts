@@ -5,6 +5,9 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { errors } from '../domain/errors.ts';
+import { renderOciError } from './errors.ts';
+import { API_VERSION_HEADER } from './oci/index.ts';
 import type { TlsPair } from './tls.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -84,7 +87,10 @@ export async function bindServer(host: string, port: number, tls?: TlsPair): Pro
     },
     close() {
       // Requests still waiting for an app that never became ready get a 503 rather than hang.
-      for (const [, res] of queued.splice(0)) res.writeHead(503, { connection: 'close' }).end();
+      for (const [, res] of queued.splice(0)) {
+        const r = renderOciError(errors.shuttingDown());
+        res.writeHead(r.status, { ...API_VERSION_HEADER, 'content-type': 'application/json', connection: 'close' }).end(r.body);
+      }
       return new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

@@ -1,6 +1,7 @@
-// Builds the HTTP server (not listening): fastify with body parsing switched off so that blob bytes
-// stream straight from the socket to the BlobStore, one catch-all route per protocol, and one error
-// handler that renders the catalogue.
+// Builds the HTTP server: fastify (on a server of its own, or adopting the one `wharf serve` already
+// bound) with body parsing switched off so that blob bytes stream straight from the socket to the
+// BlobStore, one catch-all route per protocol, request ids, the access log, health and metrics
+// routes (./observability), and the catalogue rendering every error, the framework's own included.
 import Fastify, { LogController, type FastifyServerFactory, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { errors } from '../domain/errors.ts';

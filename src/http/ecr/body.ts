@@ -86,7 +86,7 @@ export function readBodyUpTo(req: IncomingMessage, max: number): Promise<Buffer 
 }
 
 /** How long a refused connection stays open (not read) so the client can read the answer before it closes. */
-export const LINGER_MS = 2000;
+const LINGER_MS = 2000;
 
 /**
  * Answers a request whose body is still (partly) unread, then closes the connection without reading

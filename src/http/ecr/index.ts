@@ -36,8 +36,7 @@ function checkRepositoryName(input: unknown): void {
 }
 
 export async function handleEcr(s: Services, config: Config, req: FastifyRequest, reply: FastifyReply, table: OperationTable = operations): Promise<void> {
-  const requestId = req.id;
-  reply.header('x-amzn-requestid', requestId);
+  const requestId = req.id; // (sent as x-amzn-requestid by the observability hook, on every answer)
   /** False while body bytes may still be unread; a refusal then closes the connection instead of draining it. */
   let bodyDone = false;
   try {

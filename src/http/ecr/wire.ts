@@ -14,8 +14,13 @@ export function toWire(v: unknown): unknown {
   return v;
 }
 
+/**
+ * The AWS JSON 1.1 rendering of a catalogue error: ServerException is 500, as ECR answers its own
+ * failures; another type keeps a catalogue status of 500 or more (ShuttingDown's 503); every other
+ * error is 400, as AWS's JSON protocols answer client errors.
+ */
 export function renderAwsError(err: WharfError): { status: number; type: string; body: string } {
   const type = err.spec.ecr ?? 'ServerException';
-  const status = type === 'ServerException' ? 500 : 400;
+  const status = type === 'ServerException' ? 500 : err.status >= 500 ? err.status : 400;
   return { status, type, body: JSON.stringify({ __type: type, message: err.message, ...(err.ecrFields ?? {}) }) };
 }

@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import type { ServerResponse } from 'node:http';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { Metrics } from '../../ports/metrics.ts';
+import { hasBody } from '../oci/request.ts';
 import { redactUrl } from './redact.ts';
 import { ecrOperation, ociRouteKind } from './route-kind.ts';
 
@@ -74,11 +75,6 @@ function routeOf(method: string, url: string, headers: FastifyRequest['headers']
   }
   if (path === '/healthz' || path === '/readyz' || path === '/metrics') return { route: path.slice(1) };
   return { route: 'other' };
-}
-
-function hasBody(headers: FastifyRequest['headers']): boolean {
-  const len = headers['content-length'];
-  return len !== undefined ? len !== '0' : headers['transfer-encoding'] !== undefined;
 }
 
 /**
@@ -154,7 +150,7 @@ export function installObservability(app: FastifyInstance, opts: ObservabilityOp
       const socket = (req.raw.socket ?? NO_SOCKET) as Socket;
       const m = marks.get(socket);
       const { route, operation } = routeOf(req.method, req.url, req.headers);
-      const upload = route === 'upload' && req.method !== 'GET' && req.method !== 'DELETE' && hasBody(req.headers);
+      const upload = route === 'upload' && req.method !== 'GET' && req.method !== 'DELETE' && hasBody(req.raw);
       // The request's bytes start where the previous request on this connection ended (its request
       // line and headers are already read by now, with whatever body came in the same packet).
       const o = new Observation(req.method, req.url, req.id, route, operation, upload, socket,

@@ -80,7 +80,7 @@ const BASE = new Set(['level', 'time', 'pid', 'hostname', 'msg']);
 const ACCESS = new Set([...BASE, 'method', 'path', 'status', 'bytesIn', 'bytesOut', 'durationMs', 'principal', 'requestId', 'operation', 'aborted']);
 
 /** A destination that rewrites each pino JSON line as text before handing it to `out`. */
-export function textStream(out: DestinationStream): DestinationStream {
+function textStream(out: DestinationStream): DestinationStream {
   return { write: (line: string) => out.write(formatText(line)) };
 }
 

@@ -7,7 +7,7 @@ export const REDACTED_PARAMS: readonly string[] = [
   'X-Wharf-Signature', 'X-Wharf-Expires', 'X-Amz-Signature', 'X-Amz-Credential', 'X-Amz-Security-Token',
 ];
 const REDACTED = new Set(REDACTED_PARAMS.map((p) => p.toLowerCase()));
-export const REDACTED_VALUE = 'REDACTED';
+const REDACTED_VALUE = 'REDACTED';
 
 /** `url` (path and query, as received) with the values of REDACTED_PARAMS replaced by REDACTED. */
 export function redactUrl(url: string): string {
