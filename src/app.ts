@@ -95,6 +95,11 @@ export function hasStore(dir: string): boolean {
   return existsSync(join(dir, 'wharf.db'));
 }
 
+/** Where the master key is: `masterKeyFile`, or `<dataDir>/master.key`. */
+export function masterKeyFile(config: Config): string {
+  return config.masterKeyFile ?? join(config.dataDir, 'master.key');
+}
+
 /**
  * Opens the embedded stores under config.dataDir: wharf.db (SQLite), the blob tree, the master key.
  * The directory is made when missing; DataDirError when it is not a writable directory.
@@ -106,7 +111,7 @@ export async function openStores(config: Config, opts: { clock?: Clock; shared?:
   prepareDataDir(config.dataDir);
   const { meta, identity } = openSqlite({ path: join(config.dataDir, 'wharf.db'), synchronous: config.sqliteSynchronous, clock: opts.clock, health: opts.health });
   const blobs = await openFsBlobStore(config.dataDir, { keepTmp: opts.shared, health: opts.health });
-  const box = openLocalSecretBox(config.masterKeyFile ?? join(config.dataDir, 'master.key'));
+  const box = openLocalSecretBox(masterKeyFile(config));
   return { meta, blobs, identity, box };
 }
 

@@ -4,7 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pkg from '../../package.json' with { type: 'json' };
-import { buildServices, DataDirError, directoryOrMissing, hasStore, openStores, rootCredentialsFile, rootKeyFromEnv, writeRootCredentials } from '../app.ts';
+import { buildServices, DataDirError, directoryOrMissing, hasStore, masterKeyFile, openStores, rootCredentialsFile, rootKeyFromEnv, writeRootCredentials } from '../app.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { WharfError } from '../domain/errors.ts';
@@ -36,13 +36,14 @@ function configFrom(opts: CommonOpts, extra: Record<string, unknown> = {}): Conf
 async function withServices<T>(opts: CommonOpts, fn: (s: ReturnType<typeof buildServices>, config: Config) => Promise<T>): Promise<T> {
   const config = configFrom(opts, { logLevel: 'silent' });
   const exists = directoryOrMissing(config.dataDir);
-  if (!hasStore(config.dataDir) && !opts.create) {
+  const stored = hasStore(config.dataDir);
+  if (!stored && !opts.create) {
     const what = exists ? 'holds no Wharf store (no wharf.db)' : 'does not exist';
     const offer = opts.create === false ? '; pass --create to make a new store there' : '';
     throw new DataDirError(`data dir ${config.dataDir} ${what}: check --data-dir or WHARF_DATA_DIR (wharf serve makes the store on its first start)${offer}`);
   }
-  const keyFile = config.masterKeyFile ?? join(config.dataDir, 'master.key');
-  if (hasStore(config.dataDir) && !existsSync(keyFile)) {
+  const keyFile = masterKeyFile(config);
+  if (stored && !existsSync(keyFile)) {
     // A new master key would seal secrets the server cannot open: refuse instead of making one.
     throw new DataDirError(`the master key ${keyFile} of the store in ${config.dataDir} is missing: give the server's --config or WHARF_MASTER_KEY_FILE`);
   }

@@ -199,3 +199,11 @@ export const errors = {
 
 /** Every registered error spec; docs/errors.md must list each `id` (a test checks). */
 export function allErrorSpecs(): readonly ErrorSpec<any>[] { return registry; }
+
+/**
+ * True for StorageFull: a full disk, already logged once by the store (services/storage-health.ts),
+ * which callers that can go on without their write (pull times, background jobs) treat as routine.
+ */
+export function isStorageFull(err: unknown): boolean {
+  return err instanceof WharfError && err.spec === errors.storageFull.spec;
+}

@@ -6,15 +6,8 @@ import { noMetrics, type Metrics } from '../ports/metrics.ts';
 import type { Services } from '../http/services.ts';
 import type { GcReport } from '../services/gc.ts';
 import type { LifecycleEvent } from '../services/lifecycle.ts';
-import { errors, WharfError } from '../domain/errors.ts';
-
-/**
- * True for StorageFull: the store already logged the full disk once (services/storage-health.ts),
- * so a job that fails on it says so at debug, without a stack, instead of an error line per run.
- */
-export function isStorageFull(err: unknown): boolean {
-  return err instanceof WharfError && err.spec === errors.storageFull.spec;
-}
+// A job failing on StorageFull says so at debug, without a stack: the store already logged it once.
+import { isStorageFull } from '../domain/errors.ts';
 
 export interface Jobs {
   stop(): void;

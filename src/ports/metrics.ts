@@ -2,9 +2,11 @@
 // (adapters/metrics-prometheus) implements it; noMetrics is the "metrics off" implementation.
 // Calls sit on the request path, so implementations must be cheap and must never throw.
 
+import type { RepositoryStats } from './metadata-store.ts';
+
 /** Per-repository facts exported at scrape time (MetadataStore.repositoryStats). */
 export interface RepositoryStatsSource {
-  (): Promise<readonly { readonly name: string; readonly images: number; readonly storedBytes: number }[]>;
+  (): Promise<readonly RepositoryStats[]>;
 }
 
 export interface Metrics {

@@ -1,5 +1,6 @@
 // SecretBox: seals secrets (access-key secrets) with a key kept outside the metadata database, so a
-// database dump alone cannot reuse them, and derives MAC keys (registry tokens) from the same root.
+// database dump alone cannot reuse them, and derives purpose keys from the same root (the AEAD key
+// that seals registry tokens, the MAC key of download URLs).
 export interface SecretBox {
   /** Encrypts and authenticates `plaintext`; the result is opaque ASCII. */
   seal(plaintext: string): string;

@@ -2,6 +2,7 @@
 // of that one repository without credentials until it expires, like ECR's presigned S3 URLs.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { errors } from '../domain/errors.ts';
+import { strictBase64url } from './tokens.ts';
 import type { Clock } from '../ports/clock.ts';
 
 /** ECR's presigned layer URLs carry X-Amz-Expires=3600; Wharf's live as long. */
@@ -35,15 +36,14 @@ export class DownloadUrlService {
 
   /**
    * Accepts a signature made by sign() for exactly this repository and digest, before its expiry.
-   * Throws DownloadUrlInvalid for anything altered or malformed (also a non-canonical spelling) (checked first, so a changed expiry
-   * is "invalid", not "expired"), then DownloadUrlExpired once the expiry has passed.
+   * Throws DownloadUrlInvalid for anything altered, malformed or spelled non-canonically (checked
+   * first, so a changed expiry is "invalid", not "expired"), then DownloadUrlExpired once it passed.
    */
   verify(repo: string, digest: string, expires: string, signature: string): void {
     if (!/^[1-9]\d{0,11}$/.test(expires) || !/^[A-Za-z0-9_-]{43}$/.test(signature)) throw errors.downloadUrlInvalid();
-    // Decode, re-encode, compare: the last character's two unused bits must be zero, so that no
-    // altered character spells the same MAC.
-    const given = Buffer.from(signature, 'base64url');
-    if (given.toString('base64url') !== signature) throw errors.downloadUrlInvalid();
+    // Only the canonical spelling: no altered character may spell the same MAC.
+    const given = strictBase64url(signature);
+    if (!given) throw errors.downloadUrlInvalid();
     const want = this.mac(repo, digest, expires);
     if (given.length !== want.length || !timingSafeEqual(given, want)) throw errors.downloadUrlInvalid();
     if (this.clock.now().getTime() >= Number(expires) * 1000) throw errors.downloadUrlExpired();

@@ -62,7 +62,7 @@ export class IdentityService {
    * Replaces the root principal's access keys with a new one (a lost or leaked key): every older root
    * key becomes Inactive at once, also for a server running on the same store, because lookup()
    * reads the store on every request. Registry tokens issued before keep working until they expire
-   * (they are signed by the master key, not by the access key). Returns the new key, to show once.
+   * (they are sealed with a key derived from the master key, not tied to the access key). Returns the new key, to show once.
    */
   async rotateRootKey(): Promise<{ accessKeyId: string; secretAccessKey: string; deactivated: number }> {
     const key = { accessKeyId: newAccessKeyId(), secretAccessKey: newSecret() };

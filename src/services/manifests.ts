@@ -1,9 +1,9 @@
 // Manifest use cases: push (validate, check references, move tags atomically), pull with Accept
 // negotiation, delete, tag listing and referrers.
-import { tryParseDigest, parseDigest } from '../domain/digest.ts';
-import { errors, WharfError } from '../domain/errors.ts';
+import { parseDigest } from '../domain/digest.ts';
+import { errors, isStorageFull, WharfError } from '../domain/errors.ts';
 import { MANIFEST_MAX_BYTES, digestOf, parseManifest, type ParsedManifest } from '../domain/manifest.ts';
-import { assertTag, isTag } from '../domain/names.ts';
+import { assertTag } from '../domain/names.ts';
 import { assertTagMayMove } from '../domain/repository.ts';
 import type { ManifestRecord, Referrer, TagDecision, TagPageJson } from '../ports/metadata-store.ts';
 import type { ServiceDeps } from './context.ts';
@@ -15,15 +15,6 @@ export type Reference = { kind: 'digest'; digest: string } | { kind: 'tag'; tag:
 export function parseReference(ref: string): Reference {
   if (ref.includes(':')) return { kind: 'digest', digest: parseDigest(ref).value };
   return { kind: 'tag', tag: assertTag(ref) };
-}
-
-/** parseReference, or undefined for a reference that is neither a valid tag nor a supported digest. */
-function tryParseReference(ref: string): Reference | undefined {
-  if (ref.includes(':')) {
-    const d = tryParseDigest(ref);
-    return d && { kind: 'digest', digest: d.value };
-  }
-  return isTag(ref) ? { kind: 'tag', tag: ref } : undefined;
 }
 
 /** What a caller other than /v2/ (PutImage) adds to a push; /v2/ passes none. */
@@ -113,8 +104,11 @@ export class ManifestService {
    * too (the distribution spec allows only 404 for GET/HEAD; PUT and DELETE answer 400 instead).
    */
   async get(repo: string, ref: string, accept?: readonly string[]): Promise<ManifestRecord> {
-    const r = tryParseReference(ref);
-    if (!r) {
+    let r: Reference;
+    try {
+      r = parseReference(ref);
+    } catch (e) {
+      if (!(e instanceof WharfError)) throw e;
       await this.repos.require(repo);
       throw errors.manifestUnknown(undefined, { reason: `'${ref}' is neither a valid tag nor a supported digest` });
     }
@@ -195,6 +189,6 @@ async function unlessStorageFull(write: Promise<void>): Promise<void> {
   try {
     await write;
   } catch (e) {
-    if (!(e instanceof WharfError && e.spec === errors.storageFull.spec)) throw e;
+    if (!isStorageFull(e)) throw e;
   }
 }

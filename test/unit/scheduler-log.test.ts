@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pino from 'pino';
 import { errors } from '../../src/domain/errors.ts';
-import { isStorageFull, lifecycleLogger } from '../../src/jobs/scheduler.ts';
+import { isStorageFull } from '../../src/domain/errors.ts';
+import { lifecycleLogger } from '../../src/jobs/scheduler.ts';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
