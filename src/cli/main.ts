@@ -2,7 +2,6 @@
 import { SchemaTooNewError } from '../adapters/metadata-sqlite/index.ts';
 import { Command, CommanderError, Option } from 'commander';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import pkg from '../../package.json' with { type: 'json' };
 import { buildServices, DataDirError, directoryOrMissing, hasStore, masterKeyFile, openStores, rootCredentialsFile, rootKeyFromEnv, writeRootCredentials } from '../app.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
