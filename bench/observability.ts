@@ -1,16 +1,18 @@
-// What access logging and metrics cost: two Wharf servers, one with the access log (info, JSON to a
-// file through a pipe, as to a collector) and Prometheus metrics on, one with both off, answer the
-// same manifest HEAD by tag (c=32 keep-alive connections; a small node load loop, since hey may be
-// missing) in interleaved rounds (on/off, then off/on, ...), so drift in
-// the machine's load hits both alike. Reports each round's requests/s and the on/off ratio.
-// Server CPU time per request (from /proc, less disturbed by other work on the machine than
-// requests/s) is reported beside it.
-// Run: node --import tsx bench/observability.ts [--rounds N] [--requests N] [--concurrency C]
-// Prints a table; writes bench/results/<time>-observability.json.
+// What access logging and metrics cost: two Wharf servers on the same data shape, one with the
+// access log (info, JSON to a file) and Prometheus metrics on, one with both off, answer the same
+// manifest HEAD by tag at the same time. Both servers (every thread) share the last core, and one
+// ApacheBench (`ab -i -k`, keep-alive HEADs) per server runs on the first core for the same seconds.
+// The kernel's scheduler gives two busy processes on one core equal CPU time, so the ratio of the
+// requests each answered is the inverse ratio of their CPU cost per request, and whatever else the
+// machine does falls on both at the same instant. (Running the servers one after the other instead
+// measured swings of +-30% between rounds even with both servers alike.) Each round also checks
+// that the servers' core was saturated (otherwise the load, not the server, set the pace).
+// Run: node --import tsx bench/observability.ts [--rounds N] [--seconds S] [--concurrency C]
+// Needs `ab` (Debian apache2-utils) and `taskset` (util-linux). Prints a table; writes
+// bench/results/<time>-observability.json.
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { smallBlobs } from './data.ts';
 import { OCI_MANIFEST, pushSmallImage } from './oci.ts';
@@ -25,7 +27,7 @@ function option(name: string, def: number): number {
 }
 const ROUNDS = option('rounds', 10);
 const CONCURRENCY = option('concurrency', 32);
-const REQUESTS = Math.floor(option('requests', 20_000) / CONCURRENCY) * CONCURRENCY;
+const SECONDS = option('seconds', 8);
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -33,60 +35,63 @@ const median = (xs: number[]) => {
 };
 const log = (msg: string) => console.log(`[bench-obs ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
-interface Load { rps: number; p99Ms: number; cpuUsPerRequest: number }
-
-/**
- * `n` HEAD requests to `url` over `c` keep-alive connections, each connection sending its next request
- * when the previous answer is complete; every answer must be 200.
- */
-async function load(pid: number, url: string, headers: Record<string, string>, c: number, n: number): Promise<Load> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: c });
-  const latencies: number[] = [];
-  let sent = 0;
-  const one = () => new Promise<void>((resolve, reject) => {
-    const t0 = performance.now();
-    const req = http.request(url, { method: 'HEAD', headers, agent }, (res) => {
-      res.resume();
-      res.on('end', () => {
-        latencies.push(performance.now() - t0);
-        if (res.statusCode !== 200) reject(new Error(`HEAD ${url} -> ${res.statusCode}`));
-        else resolve();
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-  const cpu0 = cpuSeconds(pid);
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: c }, async () => {
-    while (sent < n) {
-      sent++;
-      await one();
-    }
-  }));
-  const seconds = (performance.now() - t0) / 1000;
-  const cpu = cpuSeconds(pid) - cpu0;
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
-  return { rps: n / seconds, p99Ms: latencies[Math.floor(latencies.length * 0.99)], cpuUsPerRequest: (cpu / n) * 1e6 };
+function need(tool: string, pkg: string): void {
+  try {
+    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+  } catch {
+    console.error(`bench:obs needs ${tool} (Debian package ${pkg}): apt-get install ${pkg}`);
+    process.exit(2);
+  }
 }
 
-/** Pins `pids` (all their threads) to the last core and this process to the first; false if it cannot. */
-function pinApart(pids: number[]): boolean {
+interface Ab { requests: number; failed: number; non2xx: number; p99Ms: number }
+
+/** ApacheBench on core 0: keep-alive HEADs of `url` for `seconds` over `c` connections. */
+function ab(url: string, headers: Record<string, string>, c: number, seconds: number): Promise<Ab> {
+  const args = ['-c', '0', 'ab', '-q', '-i', '-k', '-c', String(c), '-t', String(seconds), '-n', '100000000'];
+  for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
+  args.push(url);
+  return new Promise((resolve, reject) => {
+    const p = spawn('taskset', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (out += d));
+    p.on('error', reject);
+    p.on('close', (code) => {
+      const num = (re: RegExp) => Number(out.match(re)?.[1] ?? NaN);
+      const requests = num(/Complete requests:\s+(\d+)/);
+      if (code !== 0 || !Number.isFinite(requests)) return reject(new Error(`ab failed (${code}): ${out.slice(-500)}`));
+      resolve({ requests, failed: num(/Failed requests:\s+(\d+)/), non2xx: Number(out.match(/Non-2xx responses:\s+(\d+)/)?.[1] ?? 0), p99Ms: num(/ 99%\s+(\d+)/) });
+    });
+  });
+}
+
+/** write(2)-family system calls `pid` made so far (from /proc/<pid>/io), or NaN where unreadable. */
+function writeCalls(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/io`, 'utf8').match(/^syscw: (\d+)$/m)?.[1] ?? NaN);
+  } catch {
+    return NaN;
+  }
+}
+
+/** Pins `pids` (all their threads) to the last core; false if it cannot. */
+function pinToLastCore(pids: number[]): boolean {
   const cores = availableParallelism();
   if (cores < 2) return false;
   try {
     for (const pid of pids) execFileSync('taskset', ['-a', '-pc', String(cores - 1), String(pid)], { stdio: 'ignore' });
-    execFileSync('taskset', ['-a', '-pc', '0', String(process.pid)], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
   }
 }
 
-interface Round { order: string; onRps: number; offRps: number; onP99Ms: number; offP99Ms: number; ratio: number; onCpuUs: number; offCpuUs: number }
+interface Round { onWritesPerRequest: number; offWritesPerRequest: number; onRequests: number; offRequests: number; ratio: number; onP99Ms: number; offP99Ms: number; coreBusy: number; onCpuUs: number; offCpuUs: number }
 
 async function main() {
+  need('ab', 'apache2-utils');
+  need('taskset', 'util-linux');
   const tmp = mkdtempSync(join(tmpdir(), 'wharf-bench-obs-'));
   const resultsDir = join(ROOT, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
@@ -99,34 +104,38 @@ async function main() {
       regs.push(r);
       return r;
     };
-    // BENCH_OBS_ON_ENV='{"WHARF_METRICS":"false"}' measures one feature alone.
+    // BENCH_OBS_ON_ENV='{"WHARF_METRICS":"false"}' measures one feature alone; with both off it is an A/A run.
     const on = await start('on', { WHARF_ACCESS_LOG: 'true', WHARF_METRICS: 'true', ...JSON.parse(process.env.BENCH_OBS_ON_ENV ?? '{}') });
     const off = await start('off', { WHARF_ACCESS_LOG: 'false', WHARF_METRICS: 'false' });
-    // With two cores, the load loop (this process) and the server under load each get one: the
-    // servers (every thread) on the last core, this process on the first, so neither steals the
-    // other's core and the rounds vary less. Skipped where taskset is missing or there is one core.
-    const pinned = pinApart([on.proc.pid!, off.proc.pid!]);
-    log(pinned ? 'pinned the servers to the last core and this load loop to the first' : 'not pinned (no taskset or a single core)');
+    if (!pinToLastCore([on.proc.pid!, off.proc.pid!])) throw new Error('bench:obs needs two cores and taskset: both servers share one core, the load runs on another');
+    log('pinned both servers to the last core; ab runs on the first');
     const layer = smallBlobs(1, 4096)[0];
     for (const r of [on, off]) await pushSmallImage(r.client, REPO, layer, 'v1');
     const target = (r: Registry) => ({ url: `${r.url}/v2/${REPO}/manifests/v1`, headers: { Accept: OCI_MANIFEST, ...r.client.authHeaders() } });
-    const run = (r: Registry, n: number) => {
-      const t = target(r);
-      return load(r.proc.pid!, t.url, t.headers, CONCURRENCY, n);
+    const both = async (seconds: number) => {
+      const cpu0 = [cpuSeconds(on.proc.pid!), cpuSeconds(off.proc.pid!)];
+      const w0 = [writeCalls(on.proc.pid!), writeCalls(off.proc.pid!)];
+      const t0 = performance.now();
+      const [a, b] = await Promise.all([on, off].map((r) => ab(target(r).url, target(r).headers, CONCURRENCY, seconds)));
+      const wall = (performance.now() - t0) / 1000;
+      const cpu = [cpuSeconds(on.proc.pid!) - cpu0[0], cpuSeconds(off.proc.pid!) - cpu0[1]];
+      const writes = [writeCalls(on.proc.pid!) - w0[0], writeCalls(off.proc.pid!) - w0[1]];
+      for (const x of [a, b]) if (x.failed || x.non2xx) throw new Error(`ab saw ${x.failed} failed and ${x.non2xx} non-2xx answers`);
+      return { a, b, coreBusy: (cpu[0] + cpu[1]) / wall, cpu, writes };
     };
-    log(`warming up both servers; then ${ROUNDS} rounds of ${REQUESTS} manifest HEADs (c=${CONCURRENCY}) each; load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-    for (const r of [on, off]) await run(r, Math.max(CONCURRENCY, Math.floor(REQUESTS / 4 / CONCURRENCY) * CONCURRENCY));
+    log(`warming up; then ${ROUNDS} rounds of ${SECONDS} s of manifest HEADs (c=${CONCURRENCY} per server) on both servers at once; load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    await both(Math.max(2, Math.ceil(SECONDS / 2)));
 
     const rounds: Round[] = [];
     for (let i = 0; i < ROUNDS; i++) {
-      const first = i % 2 === 0 ? 'on' : 'off';
-      const a = await run(first === 'on' ? on : off, REQUESTS);
-      const b = await run(first === 'on' ? off : on, REQUESTS);
-      const [hOn, hOff] = first === 'on' ? [a, b] : [b, a];
-      const round = { order: `${first} first`, onRps: hOn.rps, offRps: hOff.rps, onP99Ms: hOn.p99Ms, offP99Ms: hOff.p99Ms, ratio: hOn.rps / hOff.rps,
-        onCpuUs: hOn.cpuUsPerRequest, offCpuUs: hOff.cpuUsPerRequest };
+      const { a, b, coreBusy, cpu, writes } = await both(SECONDS);
+      const round: Round = {
+        onRequests: a.requests, offRequests: b.requests, ratio: a.requests / b.requests, onP99Ms: a.p99Ms, offP99Ms: b.p99Ms, coreBusy,
+        onCpuUs: (cpu[0] / a.requests) * 1e6, offCpuUs: (cpu[1] / b.requests) * 1e6,
+        onWritesPerRequest: writes[0] / a.requests, offWritesPerRequest: writes[1] / b.requests,
+      };
       rounds.push(round);
-      log(`round ${i + 1}/${ROUNDS} (${round.order}): on ${hOn.rps.toFixed(0)} req/s, off ${hOff.rps.toFixed(0)} req/s, on/off ${(round.ratio * 100).toFixed(1)}%; server CPU on ${round.onCpuUs.toFixed(0)} µs/req, off ${round.offCpuUs.toFixed(0)} µs/req`);
+      log(`round ${i + 1}/${ROUNDS}: on ${a.requests}, off ${b.requests} HEADs, on/off ${(round.ratio * 100).toFixed(1)}%; server core busy ${(coreBusy * 100).toFixed(0)}%; CPU on ${round.onCpuUs.toFixed(0)} µs/req, off ${round.offCpuUs.toFixed(0)} µs/req; write calls per request on ${round.onWritesPerRequest.toFixed(3)}, off ${round.offWritesPerRequest.toFixed(3)}`);
     }
 
     // Sanity: the "on" server really logged and counted every request; the "off" one did neither.
@@ -138,18 +147,18 @@ async function main() {
 
     const ratio = median(rounds.map((r) => r.ratio));
     const summary = {
-      rounds: ROUNDS, requestsPerRound: REQUESTS, concurrency: CONCURRENCY,
-      medianOnRps: median(rounds.map((r) => r.onRps)), medianOffRps: median(rounds.map((r) => r.offRps)),
-      medianOnP99Ms: median(rounds.map((r) => r.onP99Ms)), medianOffP99Ms: median(rounds.map((r) => r.offP99Ms)),
-      medianRatio: ratio, costPercent: (1 - ratio) * 100,
+      rounds: ROUNDS, secondsPerRound: SECONDS, concurrency: CONCURRENCY,
+      medianOnRps: median(rounds.map((r) => r.onRequests / SECONDS)), medianOffRps: median(rounds.map((r) => r.offRequests / SECONDS)),
+      medianRatio: ratio, costPercent: (1 - ratio) * 100, minRatio: Math.min(...rounds.map((r) => r.ratio)), maxRatio: Math.max(...rounds.map((r) => r.ratio)),
+      medianCoreBusy: median(rounds.map((r) => r.coreBusy)),
       medianOnCpuUsPerRequest: median(rounds.map((r) => r.onCpuUs)), medianOffCpuUsPerRequest: median(rounds.map((r) => r.offCpuUs)),
-      medianCpuRatio: median(rounds.map((r) => r.onCpuUs / r.offCpuUs)),
       accessLinesOn: onLines, accessLinesOff: offLines, manifestHeadsCountedOn: counted, offMetricsStatus: offMetrics.status,
-      loadavgAtEnd: loadavg(),
+      onEnv: process.env.BENCH_OBS_ON_ENV ?? '{}', loadavgAtEnd: loadavg(),
     };
-    console.log('\n| round | order | on req/s | off req/s | on/off | on p99 ms | off p99 ms | on CPU µs/req | off CPU µs/req |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-    rounds.forEach((r, i) => console.log(`| ${i + 1} | ${r.order} | ${r.onRps.toFixed(0)} | ${r.offRps.toFixed(0)} | ${(r.ratio * 100).toFixed(1)}% | ${r.onP99Ms.toFixed(1)} | ${r.offP99Ms.toFixed(1)} | ${r.onCpuUs.toFixed(0)} | ${r.offCpuUs.toFixed(0)} |`));
-    console.log(`\nmedian: on ${summary.medianOnRps.toFixed(0)} req/s, off ${summary.medianOffRps.toFixed(0)} req/s; median on/off ratio ${(ratio * 100).toFixed(1)}% (cost ${summary.costPercent.toFixed(1)}%); server CPU per request: on ${summary.medianOnCpuUsPerRequest.toFixed(0)} µs, off ${summary.medianOffCpuUsPerRequest.toFixed(0)} µs (median ratio ${(summary.medianCpuRatio * 100).toFixed(1)}%)`);
+    console.log('\n| round | on HEADs | off HEADs | on/off | on p99 ms | off p99 ms | core busy | on CPU µs/req | off CPU µs/req |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    rounds.forEach((r, i) => console.log(`| ${i + 1} | ${r.onRequests} | ${r.offRequests} | ${(r.ratio * 100).toFixed(1)}% | ${r.onP99Ms} | ${r.offP99Ms} | ${(r.coreBusy * 100).toFixed(0)}% | ${r.onCpuUs.toFixed(0)} | ${r.offCpuUs.toFixed(0)} |`));
+    console.log(`\nmedian on/off ${(ratio * 100).toFixed(1)}% (cost ${summary.costPercent.toFixed(1)}%; rounds ${(summary.minRatio * 100).toFixed(1)}-${(summary.maxRatio * 100).toFixed(1)}%); on ${summary.medianOnRps.toFixed(0)} req/s, off ${summary.medianOffRps.toFixed(0)} req/s sharing one core (busy ${(summary.medianCoreBusy * 100).toFixed(0)}%)`);
+    if (summary.medianCoreBusy < 0.9) console.log('warning: the servers\' core was not saturated, so the load may have set the pace and the ratio understates the cost');
     console.log(`sanity: ${onLines} access lines and ${counted} counted manifest HEADs on the "on" server; ${offLines} lines and /metrics ${offMetrics.status} on the "off" one`);
     const file = join(resultsDir, `${stamp}-observability.json`);
     writeFileSync(file, JSON.stringify({ summary, rounds }, null, 2));

@@ -106,3 +106,39 @@ test('warn, error and fatal lines are urgent (written at once), info and below w
   assert.deepEqual([10, 20, 30, 40, 50, 60].map((l) => urgent(line(l))), [false, false, false, true, true, true]);
   assert.deepEqual([10, 20, 30, 40, 50, 60].map((l) => urgent(formatText(line(l)))), [false, false, false, true, true, true]);
 });
+
+test('a destination that takes many lines per write gets the access lines of a batch at once; text format splits them', async () => {
+  const { MANY_LINES } = await import('../../src/http/observability/logger.ts');
+  const { default: Fastify } = await import('fastify');
+  const { installObservability } = await import('../../src/http/observability/index.ts');
+  for (const format of ['json', 'text'] as const) {
+    const writes: string[] = [];
+    const log = createLogger({ level: 'info', format, out: { [MANY_LINES]: true, write: (s: string) => { writes.push(s); } } as never });
+    const app = Fastify();
+    installObservability(app, { log, accessLog: true, ready: async () => undefined });
+    const seen: string[] = [];
+    app.get('/*', async (req) => { seen.push(req.url); return 'x'; });
+    await app.ready();
+    // (inject percent-encodes what a real client could not send raw; the escaping of quotes,
+    // backslashes and other characters is JSON.stringify's, used for any string that needs it)
+    const paths = ['/a', '/b"quoted\\', '/caf%C3%A9?x=1', '/\u00e9t\u00e9', '/x?q=a"b'];
+    for (const url of paths) await app.inject({ method: 'GET', url });
+    await app.close(); // flushes what is queued
+    const lines = writes.join('').split('\n').filter(Boolean);
+    assert.equal(lines.length, paths.length, `${format}: one line per request`);
+    if (format === 'json') {
+      assert.equal(writes.length, 1, 'json: the batch is one write');
+      assert.deepEqual(lines.map((l) => JSON.parse(l).path), seen, 'paths are JSON-escaped where needed');
+    } else {
+      assert.equal(writes.length, paths.length, 'text: one formatted line per write');
+      lines.forEach((l, i) => assert.match(l, new RegExp(` INFO  GET ${seen[i].replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')} 200 `)));
+    }
+  }
+});
+
+test('jsonString is JSON.stringify for every string (the plain ones skip it)', async () => {
+  const { default: fc } = await import('fast-check');
+  const { jsonString } = await import('../../src/http/observability/index.ts');
+  for (const s of ['', 'plain', 'a"b', 'back\\slash', 'tab\there', '\u0000', '\u007f', 'é', '\u2028', '\ud800']) assert.equal(jsonString(s), JSON.stringify(s), JSON.stringify(s));
+  fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => jsonString(s) === JSON.stringify(s)), { numRuns: 2000 });
+});

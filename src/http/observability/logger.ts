@@ -5,6 +5,12 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 
 export type LogFormat = 'auto' | 'text' | 'json';
 
+/**
+ * Marks a destination whose write() takes several whole lines at once (the access log writes its
+ * lines in batches to such a destination, and one line per write to any other).
+ */
+export const MANY_LINES = Symbol('wharf.manyLines');
+
 /** Paths pino blanks in any logged object, whatever a caller passes by mistake. */
 const REDACT = ['req.headers.authorization', 'authorization', '*.authorization', 'secretAccessKey', '*.secretAccessKey', 'password', '*.password', 'token', '*.token'];
 
@@ -52,6 +58,7 @@ function coalescingStdout(): DestinationStream {
     });
   }
   return {
+    [MANY_LINES]: true,
     write(s: string) {
       state.pending += s;
       // Warnings and errors (a generated root key, a full disk, ...) go out at once, with whatever
@@ -63,7 +70,7 @@ function coalescingStdout(): DestinationStream {
         timer.unref();
       }
     },
-  };
+  } as DestinationStream;
 }
 
 /** True for a warn, error or fatal line, in pino's JSON (`{"level":40`...) or as formatText writes it. */
@@ -79,9 +86,19 @@ const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 4
 const BASE = new Set(['level', 'time', 'pid', 'hostname', 'msg']);
 const ACCESS = new Set([...BASE, 'method', 'path', 'status', 'bytesIn', 'bytesOut', 'durationMs', 'principal', 'requestId', 'operation', 'aborted']);
 
-/** A destination that rewrites each pino JSON line as text before handing it to `out`. */
+/** A destination that rewrites each pino JSON line as text before handing it to `out` (one line or several per write). */
 function textStream(out: DestinationStream): DestinationStream {
-  return { write: (line: string) => out.write(formatText(line)) };
+  const many = (out as { [MANY_LINES]?: boolean })[MANY_LINES] === true;
+  return {
+    [MANY_LINES]: many,
+    write(text: string) {
+      let i = text.indexOf('\n');
+      if (i < 0 || i === text.length - 1) return void out.write(formatText(text));
+      let from = 0;
+      for (; i >= 0; from = i + 1, i = text.indexOf('\n', from)) out.write(formatText(text.slice(from, i + 1)));
+      if (from < text.length) out.write(formatText(text.slice(from)));
+    },
+  } as DestinationStream;
 }
 
 /**
