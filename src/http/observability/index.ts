@@ -30,8 +30,8 @@ class Observation {
   /** ARN of the authenticated principal; null while anonymous, or for presigned URLs. */
   principal: string | null = null;
   constructor(
-    readonly method: string, readonly url: string, readonly requestId: string, readonly route: string,
-    readonly operation: string | undefined, readonly upload: boolean, readonly socket: Socket,
+    readonly method: string, readonly url: string, readonly requestId: string, public route: string,
+    public operation: string | undefined, readonly upload: boolean, readonly socket: Socket,
     readonly start: number, readonly read0: number, readonly written0: number,
   ) {}
 }
@@ -61,6 +61,16 @@ const marks = new WeakMap<Socket, Marks>();
 export function notePrincipal(req: FastifyRequest, arn: string): void {
   const o = req.wharfObservation;
   if (o) o.principal = arn;
+}
+
+/**
+ * Records the operation of a request whose operation is known only once its body is read (IAM and
+ * STS Query requests name theirs in the body), as its route label and access-log `operation`.
+ * `route` must be low-cardinality (route-kind.ts queryRoute).
+ */
+export function noteOperation(req: FastifyRequest, route: string): void {
+  const o = req.wharfObservation;
+  if (o) { o.route = route; o.operation = route; }
 }
 
 /** The route label of a request: /v2/ route kind, ECR operation (POST /), health route, or `other`. */
