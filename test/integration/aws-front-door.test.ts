@@ -1,9 +1,11 @@
-// The AWS front door on an in-process app (injected requests signed by @smithy/signature-v4): Query
+// The AWS front door on an in-process app listening on a loopback port (requests signed by
+// @smithy/signature-v4, sent over a real socket; the root's key as the test servers have it): Query
 // requests routed to STS or IAM by Version, GetCallerIdentity's exact XML, the Query protocol's
 // refusals (signature, scope, Action, Version) with their XML codes and statuses, the unsigned
 // operations, ECR's JSON path unchanged, and the metrics / access-log labels of Query requests.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -28,10 +30,30 @@ interface SignOpts {
 
 interface Answer { status: number; type: string | undefined; requestId: string; body: string; doc: any }
 
+interface Sent { statusCode: number; headers: Record<string, unknown>; body: string; json(): any }
+
 describe('the AWS front door (in-process)', () => {
   let dir: string;
   let app: App;
   let logged: Record<string, unknown>[];
+  let port: number;
+
+  /** One request over a fresh loopback connection, headers exactly as given (the signed `host` included). */
+  function send(o: { method: string; url: string; headers?: Record<string, string>; payload?: string }): Promise<Sent> {
+    return new Promise((resolve, reject) => {
+      const body = o.payload ?? '';
+      const req = request({ host: '127.0.0.1', port, method: o.method, path: o.url, agent: false, headers: { 'content-length': String(Buffer.byteLength(body)), ...o.headers } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: text, json: () => JSON.parse(text) });
+        });
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'wharf-front-'));
@@ -39,6 +61,8 @@ describe('the AWS front door (in-process)', () => {
     const logger = pino({ level: 'info' }, { write: (s: string) => { logged.push(JSON.parse(s)); } });
     app = await buildApp(loadConfig({ env: {}, flags: { dataDir: dir, accountId: ACCOUNT, region: 'us-east-1' } }), { logger });
     await app.services.identity.ensureRootKey(TEST_CREDENTIALS);
+    await app.http.listen({ host: '127.0.0.1', port: 0 });
+    port = (app.http.server.address() as { port: number }).port;
   });
   after(async () => {
     await app?.close();
@@ -55,7 +79,7 @@ describe('the AWS front door (in-process)', () => {
     const signer = new SignatureV4({ service: o.service ?? 'sts', region: o.region ?? 'eu-west-1', credentials: o.credentials ?? TEST_CREDENTIALS, sha256: Sha256 });
     const headers = { host: 'localhost:80', 'content-type': o.contentType ?? FORM, ...o.headers };
     const signed = await signer.sign({ method: 'POST', protocol: 'http:', hostname: 'localhost', path: '/', query: {}, headers, body });
-    return answer(await app.http.inject({ method: 'POST', url: '/', headers: signed.headers, payload: body }));
+    return answer(await send({ method: 'POST', url: '/', headers: signed.headers, payload: body }));
   }
 
   /** The Error element of an XML error answer, after checking its envelope. */
@@ -89,13 +113,13 @@ describe('the AWS front door (in-process)', () => {
       query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
     }, { expiresIn: 60 });
     const qs = new URLSearchParams(signed.query as Record<string, string>).toString();
-    const a = answer(await app.http.inject({ method: 'GET', url: `/?${qs}`, headers: { host: 'localhost:80' } }));
+    const a = answer(await send({ method: 'GET', url: `/?${qs}`, headers: { host: 'localhost:80' } }));
     assert.equal(a.status, 200, a.body);
     assert.equal(a.doc.GetCallerIdentityResponse.GetCallerIdentityResult.UserId, ACCOUNT);
   });
 
   test('GET / without Action is still no route (OCI JSON, 404)', async () => {
-    const r = await app.http.inject({ method: 'GET', url: '/' });
+    const r = await send({ method: 'GET', url: '/' });
     assert.equal(r.statusCode, 404);
     assert.deepEqual(r.json(), { errors: [{ code: 'NOT_FOUND', message: 'no route for GET /' }] });
   });
@@ -137,9 +161,9 @@ describe('the AWS front door (in-process)', () => {
     assert.match(wrong.Message, /^The request signature we calculated does not match the signature you provided\./);
     const stranger = error(await post(body, { credentials: { accessKeyId: 'AKIAUNKNOWNKEY000000', secretAccessKey: 'x' } }), 403, STS_NS);
     assert.deepEqual(stranger, { Type: 'Sender', Code: 'InvalidClientTokenId', Message: 'The security token included in the request is invalid.' });
-    const unsigned = answer(await app.http.inject({ method: 'POST', url: '/', headers: { 'content-type': FORM }, payload: body }));
+    const unsigned = answer(await send({ method: 'POST', url: '/', headers: { 'content-type': FORM }, payload: body }));
     assert.deepEqual(error(unsigned, 403, STS_NS), { Type: 'Sender', Code: 'MissingAuthenticationToken', Message: 'Missing Authentication Token' });
-    const partial = answer(await app.http.inject({
+    const partial = answer(await send({
       method: 'POST', url: '/', payload: body,
       headers: { 'content-type': FORM, authorization: 'AWS4-HMAC-SHA256 Credential=AKIAWHARFTESTROOTKEY/20260101/eu-west-1/sts/aws4_request', 'x-amz-date': '20260101T000000Z' },
     }));
@@ -147,9 +171,9 @@ describe('the AWS front door (in-process)', () => {
   });
 
   test('an unsigned AssumeRoleWithWebIdentity (the model\'s noAuth operation) answers Wharf\'s 4xx not-implemented, others without signature are refused', async () => {
-    const web = answer(await app.http.inject({ method: 'POST', url: '/', headers: { 'content-type': FORM }, payload: 'Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A000000000000%3Arole%2Fci&RoleSessionName=s&WebIdentityToken=eyJ' }));
+    const web = answer(await send({ method: 'POST', url: '/', headers: { 'content-type': FORM }, payload: 'Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A000000000000%3Arole%2Fci&RoleSessionName=s&WebIdentityToken=eyJ' }));
     assert.deepEqual(error(web, 400, STS_NS), { Type: 'Sender', Code: 'InvalidAction', Message: "Wharf does not implement the STS operation 'AssumeRoleWithWebIdentity' yet." });
-    const other = answer(await app.http.inject({ method: 'POST', url: '/', headers: { 'content-type': FORM }, payload: 'Action=AssumeRole&Version=2011-06-15' }));
+    const other = answer(await send({ method: 'POST', url: '/', headers: { 'content-type': FORM }, payload: 'Action=AssumeRole&Version=2011-06-15' }));
     assert.equal(error(other, 403, STS_NS).Code, 'MissingAuthenticationToken');
   });
 
@@ -158,7 +182,7 @@ describe('the AWS front door (in-process)', () => {
       const signer = new SignatureV4({ service: 'ecr', region, credentials: TEST_CREDENTIALS, sha256: Sha256 });
       const headers = { host: 'localhost:80', 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target };
       const s = await signer.sign({ method: 'POST', protocol: 'http:', hostname: 'localhost', path: '/', query: {}, headers, body: '{}' });
-      return app.http.inject({ method: 'POST', url: '/', headers: s.headers, payload: '{}' });
+      return send({ method: 'POST', url: '/', headers: s.headers, payload: '{}' });
     };
     const elsewhere = await sign('AmazonEC2ContainerRegistry_V20150921.DescribeRepositories', 'eu-west-1');
     assert.equal(elsewhere.statusCode, 400);
@@ -175,7 +199,7 @@ describe('the AWS front door (in-process)', () => {
     await post('Action=GetCallerIdentity&Version=2011-06-15');
     await post('Action=ListUsers&Version=2010-05-08', { service: 'iam' });
     await post('Action=MakeTea&Version=2011-06-15');
-    const text = (await app.http.inject({ method: 'GET', url: '/metrics' })).body;
+    const text = (await send({ method: 'GET', url: '/metrics' })).body;
     assert.match(text, /wharf_http_requests_total\{route="sts:GetCallerIdentity",method="POST",status="200"\} \d+/);
     assert.match(text, /wharf_http_requests_total\{route="iam:ListUsers",method="POST",status="400"\} \d+/);
     assert.doesNotMatch(text, /MakeTea/);

@@ -1,4 +1,5 @@
-// The ECR control plane: AWS JSON 1.1 over POST / with X-Amz-Target. Identifies the signer before
+// The ECR control plane: AWS JSON 1.1 over POST / with X-Amz-Target (reached through the AWS front
+// door, ../aws/index.ts, which also sends it every POST / that is neither JSON nor Query). Identifies the signer before
 // reading the body, reads it capped per operation (./body.ts), verifies SigV4, validates the input
 // against the ECR model, authorizes, runs the operation, and renders output or errors the way the
 // AWS SDKs expect.
