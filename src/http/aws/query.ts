@@ -34,6 +34,10 @@ function fallbackService(scopeService: string | undefined, services: readonly Qu
   return serviceBySigningName(scopeService, services) ?? IAM;
 }
 
+/**
+ * Answers one Query-protocol request (see the file header) among `services`; every refusal is a
+ * catalogue error rendered as XML in the namespace of the service the request names, as far as known.
+ */
 export async function handleQuery(s: Services, config: Config, req: FastifyRequest, reply: FastifyReply, services: readonly QueryService[] = QUERY_SERVICES): Promise<void> {
   /** False while body bytes may still be unread; a refusal then closes the connection instead of draining it. */
   let bodyDone = false;
