@@ -1,5 +1,6 @@
 // The one error catalogue: every error a client can see is registered here once, with its HTTP
-// status, OCI error code and/or ECR `__type`. Transports render these; they never invent errors.
+// status, OCI error code, ECR `__type` and/or AWS Query-protocol `Code` (IAM, STS). Transports render
+// these; they never invent errors.
 
 /** OCI Distribution error codes (distribution-spec "Error Codes") plus ECR's data-plane extras. */
 export type OciCode =
@@ -15,6 +16,7 @@ export interface ErrorSpec<P> {
   readonly oci?: OciCode;
   /** ECR/AWS JSON `__type` (without namespace). */
   readonly ecr?: string;
+  readonly query?: string;
   readonly message: (p: P) => string;
 }
 
@@ -72,11 +74,11 @@ export const errors = {
     message: (p) => `provided length did not match content length: ${p.reason}` }),
   unauthorized: define<void>({ id: 'Unauthorized', status: 401, oci: 'UNAUTHORIZED', ecr: 'MissingAuthenticationTokenException',
     message: () => 'Not Authorized' }),
-  denied: define<{ reason: string }>({ id: 'Denied', status: 403, oci: 'DENIED', ecr: 'AccessDeniedException',
+  denied: define<{ reason: string }>({ id: 'Denied', status: 403, oci: 'DENIED', ecr: 'AccessDeniedException', query: 'AccessDenied',
     message: (p) => p.reason }),
   unsupported: define<{ what: string }>({ id: 'Unsupported', status: 405, oci: 'UNSUPPORTED', ecr: 'UnsupportedCommandException',
     message: (p) => `The operation is unsupported: ${p.what}` }),
-  tooManyRequests: define<void>({ id: 'TooManyRequests', status: 429, oci: 'TOOMANYREQUESTS', ecr: 'ThrottlingException',
+  tooManyRequests: define<void>({ id: 'TooManyRequests', status: 429, oci: 'TOOMANYREQUESTS', ecr: 'ThrottlingException', query: 'Throttling',
     message: () => 'Rate exceeded' }),
   // --- range and upload-order errors (416) ---
   rangeNotSatisfiable: define<{ range: string; size: number }>({ id: 'RangeNotSatisfiable', status: 416, oci: 'RANGE_INVALID',
@@ -99,27 +101,36 @@ export const errors = {
     message: () => 'Your Authorization Token is invalid.' }),
   tokenExpired: define<void>({ id: 'TokenExpired', status: 403, oci: 'DENIED', ecr: 'ExpiredTokenException',
     message: () => 'Your authorization token has expired. Reauthenticate and try again.' }),
-  // --- AWS JSON 1.1 framework errors (ECR API) ---
-  missingAuthenticationToken: define<void>({ id: 'MissingAuthenticationToken', status: 400, ecr: 'MissingAuthenticationTokenException',
+  // --- AWS front-door errors (SigV4, operations; the Query protocol answers some with another status, see http/aws/xml.ts) ---
+  missingAuthenticationToken: define<void>({ id: 'MissingAuthenticationToken', status: 400, ecr: 'MissingAuthenticationTokenException', query: 'MissingAuthenticationToken',
     message: () => 'Missing Authentication Token' }),
-  incompleteSignature: define<{ reason: string }>({ id: 'IncompleteSignature', status: 400, ecr: 'IncompleteSignatureException',
+  incompleteSignature: define<{ reason: string }>({ id: 'IncompleteSignature', status: 400, ecr: 'IncompleteSignatureException', query: 'IncompleteSignature',
     message: (p) => p.reason }),
-  invalidSignature: define<{ reason: string }>({ id: 'InvalidSignature', status: 400, ecr: 'InvalidSignatureException',
+  invalidSignature: define<{ reason: string }>({ id: 'InvalidSignature', status: 400, ecr: 'InvalidSignatureException', query: 'SignatureDoesNotMatch',
     message: (p) => p.reason }),
-  unrecognizedClient: define<void>({ id: 'UnrecognizedClient', status: 400, ecr: 'UnrecognizedClientException',
+  unrecognizedClient: define<void>({ id: 'UnrecognizedClient', status: 400, ecr: 'UnrecognizedClientException', query: 'InvalidClientTokenId',
     message: () => 'The security token included in the request is invalid.' }),
-  unknownOperation: define<{ target: string }>({ id: 'UnknownOperation', status: 400, ecr: 'UnknownOperationException',
+  unknownOperation: define<{ target: string }>({ id: 'UnknownOperation', status: 400, ecr: 'UnknownOperationException', query: 'InvalidAction',
     message: (p) => `Unknown operation ${p.target}` }),
-  notImplemented: define<{ operation: string }>({ id: 'NotImplemented', status: 400, ecr: 'UnsupportedCommandException',
-    message: (p) => `Wharf does not implement the ECR operation '${p.operation}' yet.` }),
+  notImplemented: define<{ service: string; operation: string }>({ id: 'NotImplemented', status: 400, ecr: 'UnsupportedCommandException', query: 'InvalidAction',
+    message: (p) => `Wharf does not implement the ${p.service} operation '${p.operation}' yet.` }),
   serialization: define<{ reason: string }>({ id: 'Serialization', status: 400, ecr: 'SerializationException',
     message: (p) => p.reason }),
-  validation: define<{ violations: readonly string[] }>({ id: 'Validation', status: 400, ecr: 'ValidationException',
+  validation: define<{ violations: readonly string[] }>({ id: 'Validation', status: 400, ecr: 'ValidationException', query: 'ValidationError',
     message: (p) => `${p.violations.length} validation error${p.violations.length === 1 ? '' : 's'} detected: ${p.violations.join('; ')}` }),
   invalidParameter: define<{ field: string; reason: string }>({ id: 'InvalidParameter', status: 400, ecr: 'InvalidParameterException',
     message: (p) => `Invalid parameter at '${p.field}' failed to satisfy constraint: '${p.reason}'` }),
   invalidParameterMessage: define<{ message: string }>({ id: 'InvalidParameterMessage', status: 400, ecr: 'InvalidParameterException',
     message: (p) => p.message }),
+  // --- the Query protocol's own (IAM, STS: form-encoded Action and Version) ---
+  missingAction: define<void>({ id: 'MissingAction', status: 400, query: 'MissingAction',
+    message: () => 'The request must contain the parameter Action.' }),
+  missingParameter: define<{ name: string }>({ id: 'MissingParameter', status: 400, query: 'MissingParameter',
+    message: (p) => `The request must contain the parameter ${p.name}.` }),
+  invalidAction: define<{ action: string; version: string }>({ id: 'InvalidAction', status: 400, query: 'InvalidAction',
+    message: (p) => `Could not find operation ${p.action} for version ${p.version}` }),
+  requestEntityTooLarge: define<{ limit: number }>({ id: 'RequestEntityTooLarge', status: 413, query: 'RequestEntityTooLarge',
+    message: (p) => `Request body exceeds ${p.limit} bytes, the most a Query-protocol request accepts.` }),
   // --- ECR resource errors ---
   repositoryNotEmpty: define<RepoP>({ id: 'RepositoryNotEmpty', status: 400, ecr: 'RepositoryNotEmptyException',
     message: (p) => `The repository with name '${p.repo}' in registry with id '${p.registryId}' cannot be deleted because it still contains images` }),
@@ -191,9 +202,9 @@ export const errors = {
     message: () => 'the request was not received completely in time' }),
   expectationFailed: define<{ expect: string }>({ id: 'ExpectationFailed', status: 417, oci: 'UNSUPPORTED', ecr: 'SerializationException',
     message: (p) => `unsupported Expect header '${p.expect}': only 100-continue is understood` }),
-  shuttingDown: define<void>({ id: 'ShuttingDown', status: 503, oci: 'UNAVAILABLE', ecr: 'ServiceUnavailableException',
+  shuttingDown: define<void>({ id: 'ShuttingDown', status: 503, oci: 'UNAVAILABLE', ecr: 'ServiceUnavailableException', query: 'ServiceUnavailable',
     message: () => 'the server is shutting down; retry on another connection' }),
-  internal: define<void>({ id: 'Internal', status: 500, oci: 'INTERNAL_ERROR', ecr: 'ServerException',
+  internal: define<void>({ id: 'Internal', status: 500, oci: 'INTERNAL_ERROR', ecr: 'ServerException', query: 'InternalFailure',
     message: () => 'internal server error' }),
 };
 

@@ -4,20 +4,27 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { maxHeaderSize, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { errors, type WharfError } from '../domain/errors.ts';
+import { awsProtocolOf } from './aws/index.ts';
+import { IAM } from './aws/query-services.ts';
+import { renderQueryError } from './aws/xml.ts';
 import { renderAwsError } from './ecr/wire.ts';
 import { renderOciError, toWharfError } from './errors.ts';
 import { API_VERSION_HEADER } from './oci/index.ts';
 
-/** True for the ECR control plane's route, whose errors are AWS JSON 1.1. */
-function isEcrRequest(req: FastifyRequest): boolean {
-  return req.method === 'POST' && (req.url === '/' || req.url.startsWith('/?'));
-}
-
-/** Sends `err` the way the request's protocol renders errors (AWS JSON for POST /, OCI otherwise). */
+/**
+ * Sends `err` the way the request's protocol renders errors: AWS JSON 1.1 or Query XML for the AWS
+ * front door (the XML with IAM's namespace: no body was read to know the service), OCI otherwise.
+ */
 export function sendCatalogueError(req: FastifyRequest, reply: FastifyReply, err: WharfError): void {
-  if (isEcrRequest(req)) {
+  const aws = awsProtocolOf(req.method, req.url, req.headers);
+  if (aws === 'json') {
     const r = renderAwsError(err);
     reply.code(r.status).headers({ 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': r.type }).send(Buffer.from(r.body));
+    return;
+  }
+  if (aws === 'query') {
+    const r = renderQueryError(err, IAM.xmlns, req.id);
+    reply.code(r.status).header('content-type', 'text/xml').send(Buffer.from(r.body));
     return;
   }
   const r = renderOciError(err);

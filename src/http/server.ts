@@ -1,6 +1,6 @@
 // Builds the HTTP server: fastify (on a server of its own, or adopting the one `wharf serve` already
 // bound) with body parsing switched off so that blob bytes stream straight from the socket to the
-// BlobStore, one catch-all route per protocol, request ids, the access log, health and metrics
+// BlobStore, one catch-all route per protocol (/v2/ for OCI, / for the AWS APIs), request ids, the access log, health and metrics
 // routes (./observability), and the catalogue rendering every error, the framework's own included.
 import Fastify, { LogController, type FastifyServerFactory, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -9,7 +9,7 @@ import { toWharfError } from './errors.ts';
 import { handleOci } from './oci/index.ts';
 import type { Services } from './services.ts';
 import type { Config } from '../config/schema.ts';
-import { handleEcr } from './ecr/index.ts';
+import { handleAws } from './aws/index.ts';
 import { answerFromCatalogue, clientErrorHandler, frameworkErrors, sendCatalogueError } from './framework-answers.ts';
 import type { BoundServer } from './listen.ts';
 import { randomUUID } from 'node:crypto';
@@ -83,9 +83,12 @@ export function buildHttpServer(services: Services, config: Config, logger: Logg
   };
   app.route({ method: [...METHODS], url: '/v2', handler: oci });
   app.route({ method: [...METHODS], url: '/v2/*', handler: oci });
-  app.post('/', async (req, reply) => {
-    await handleEcr(services, config, req, reply);
+  // The AWS front door: ECR (JSON 1.1), IAM and STS (Query, also GET /?Action=…).
+  const aws = async (req: FastifyRequest, reply: FastifyReply) => {
+    await handleAws(services, config, req, reply);
     return reply;
-  });
+  };
+  app.post('/', aws);
+  app.get('/', aws);
   return app;
 }

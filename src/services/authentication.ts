@@ -15,10 +15,20 @@ export class PendingSignature {
   constructor(readonly req: Omit<SignedRequest, 'bodySha256'>, readonly sig: ParsedSignature, secret: string, readonly principal: Principal) {
     this.#secret = secret;
   }
-  /** Verifies the signature over the body's hex sha256 (SigV4Error when it does not hold). */
-  check(bodySha256: string, now: number, service: string, region: string): void {
+  /** Verifies the signature over the body's hex sha256 (SigV4Error when it does not hold); `region` undefined: any. */
+  check(bodySha256: string, now: number, service: string, region: string | undefined): void {
     verifySignature({ ...this.req, bodySha256 }, this.sig, this.#secret, now, service, region);
   }
+}
+
+/**
+ * What a request's credential scope must name: the service's signing name, and Wharf's own region
+ * unless `anyRegion` (IAM and STS: clients sign with their own region when their endpoint is
+ * overridden; ECR keeps Wharf's region).
+ */
+export interface SigningScope {
+  readonly service: string;
+  readonly anyRegion?: boolean;
 }
 
 /** Rethrows a SigV4Error as the AWS refusal it stands for (anything else unchanged). */
@@ -36,8 +46,8 @@ export class AuthenticationService {
     private readonly identity: IdentityService,
     private readonly tokens: TokenService,
     private readonly clock: Clock,
+    /** Wharf's region, which scopes without `anyRegion` must name. */
     private readonly region: string,
-    private readonly service: string,
   ) {}
 
   /**
@@ -58,10 +68,10 @@ export class AuthenticationService {
     return new PendingSignature(req, sig, key.secret, key.principal);
   }
 
-  /** The second half: checks scope, time and signature over the body's hex sha256; returns who signed. */
-  verify(pending: PendingSignature, bodySha256: string): Principal {
+  /** The second half: checks `scope`, time and signature over the body's hex sha256; returns who signed. */
+  verify(pending: PendingSignature, bodySha256: string, scope: SigningScope): Principal {
     try {
-      pending.check(bodySha256, this.clock.now().getTime(), this.service, this.region);
+      pending.check(bodySha256, this.clock.now().getTime(), scope.service, scope.anyRegion ? undefined : this.region);
     } catch (e) {
       rethrowAsAws(e);
     }

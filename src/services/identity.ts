@@ -12,6 +12,8 @@ export interface Principal {
   readonly kind: 'root' | 'user';
   /** The access key that authenticated the request, when one did. */
   readonly accessKeyId?: string;
+  /** An IAM user's unique id (`AIDA…`, AWS's `aws:userid`), when the identity store knows it. */
+  readonly userId?: string;
 }
 
 export function rootArn(accountId: string): string {

@@ -1,4 +1,5 @@
-// Docs cannot drift: every config key, env var, CLI command and error id must appear in docs/.
+// Docs cannot drift: every config key, env var, CLI command, error id (with its codes) and implemented
+// AWS operation must appear in docs/.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,6 +39,11 @@ test('docs/errors.md lists every registered error with its status and codes', ()
     assert.ok(row.includes(`| ${s.status} |`), `errors.md gives the wrong status for ${s.id}`);
     if (s.oci) assert.ok(row.includes(`\`${s.oci}\``), `errors.md lacks the OCI code of ${s.id}`);
     if (s.ecr) assert.ok(row.includes(`\`${s.ecr}\``), `errors.md lacks the ECR type of ${s.id}`);
+    // The Query code: in the error's own row, or in the Query-protocol table (`| id | Code | status |`).
+    if (s.query) {
+      const inQueryTable = text.split('\n').some((l) => l.startsWith(`| \`${s.id}\` | \`${s.query}\` |`));
+      assert.ok(row.includes(`\`${s.query}\``) || inQueryTable, `errors.md lacks the Query code of ${s.id}`);
+    }
   }
 });
 
@@ -52,4 +58,12 @@ test('docs/ecr-api.md names every implemented ECR operation', async () => {
   const { operations } = await import('../../src/http/ecr/ops/index.ts');
   const text = doc('ecr-api.md');
   for (const op of Object.keys(operations)) assert.ok(text.includes(`\`${op}\``), `ecr-api.md does not mention ${op}`);
+});
+
+test('docs/aws-api.md names every implemented IAM and STS operation', async () => {
+  const { QUERY_SERVICES } = await import('../../src/http/aws/query-services.ts');
+  const text = doc('aws-api.md');
+  for (const service of QUERY_SERVICES) {
+    for (const op of Object.keys(service.operations)) assert.ok(text.includes(`\`${op}\``), `aws-api.md does not mention ${service.title} ${op}`);
+  }
 });

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import pino from 'pino';
 import { createLogger, formatText, urgent } from '../../src/http/observability/logger.ts';
 import { REDACTED_PARAMS, redactUrl } from '../../src/http/observability/redact.ts';
-import { ecrOperation, ociRouteKind } from '../../src/http/observability/route-kind.ts';
+import { ecrOperation, ociRouteKind, queryRoute } from '../../src/http/observability/route-kind.ts';
 import { parseOciPath } from '../../src/http/oci/routes.ts';
 
 test('redactUrl replaces the values of signature, expiry, credential and token parameters, whatever their case', () => {
@@ -46,6 +46,16 @@ test('ecrOperation names only operations of the ECR model', () => {
   assert.equal(ecrOperation('Other.ListImages'), 'unknown');
   assert.equal(ecrOperation(undefined), 'unknown');
   assert.equal(ecrOperation(['a', 'b']), 'unknown');
+});
+
+test('queryRoute labels only Actions of the IAM and STS models, as service:Action', () => {
+  assert.equal(queryRoute('sts', 'GetCallerIdentity'), 'sts:GetCallerIdentity');
+  assert.equal(queryRoute('iam', 'CreateUser'), 'iam:CreateUser');
+  assert.equal(queryRoute('iam', 'GetCallerIdentity'), 'unknown', 'an STS Action is not IAM\'s');
+  assert.equal(queryRoute('sts', 'DropTables'), 'unknown');
+  assert.equal(queryRoute('sts', '__proto__'), 'unknown');
+  assert.equal(queryRoute('sts', undefined), 'unknown');
+  assert.equal(queryRoute('kms', 'ListKeys'), 'unknown');
 });
 
 /** A pino logger writing text lines into an array. */

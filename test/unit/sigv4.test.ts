@@ -181,6 +181,16 @@ describe('SigV4: refusals', () => {
     refused(() => verify(req), 'scope', /Credential should be scoped to a valid region, not 'eu-west-1'/);
   });
 
+  test('any region when none is required (IAM, STS): the region still counts in the signature, the service still must match', async () => {
+    const req = await sdkSign({ region: 'eu-west-1', service: 'sts' });
+    const check = (region: string | undefined, service = 'sts') => verifySignature(req, parseSignature(req), CREDS.secretAccessKey, Date.now(), service, region);
+    check(undefined);
+    refused(() => check('us-east-1'), 'scope', /not 'eu-west-1'/);
+    refused(() => check(undefined, 'iam'), 'scope', /Credential should be scoped to correct service: 'iam'/);
+    const altered = parseSignature(req);
+    refused(() => verifySignature(req, { ...altered, credential: { ...altered.credential, region: 'us-west-2' } }, CREDS.secretAccessKey, Date.now(), 'sts', undefined), 'invalid', MISMATCH);
+  });
+
   test('clock more than 15 minutes behind or ahead', async () => {
     const now = Date.now();
     const old = await sdkSign({ date: new Date(now - 16 * MIN) });

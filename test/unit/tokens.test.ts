@@ -131,7 +131,7 @@ describe('TokenService', () => {
 
 describe('AuthenticationService: registry login with a fake clock', () => {
   const clock = fakeClock(T0);
-  const authn = new AuthenticationService({} as IdentityService, new TokenService(randomBytes(32), ACCOUNT), clock, 'us-east-1', 'ecr');
+  const authn = new AuthenticationService({} as IdentityService, new TokenService(randomBytes(32), ACCOUNT), clock, 'us-east-1');
   const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
   test('authorizationToken is base64("AWS:" + password) and Basic with it logs in until it expires', () => {

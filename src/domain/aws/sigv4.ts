@@ -161,12 +161,14 @@ function fmt(ms: number): string {
 export const MAX_SKEW_MS = 15 * 60 * 1000;
 
 /**
- * Verifies `sig` for `req` with `secret` at time `now`, for `service` in `region`. Throws SigV4Error
- * ('scope', 'expired' or 'invalid') with AWS's wording; returns normally when the signature is good.
+ * Verifies `sig` for `req` with `secret` at time `now`, for `service` in `region` (undefined: any
+ * region, which stays covered by the signature since it is part of the signed scope). Throws
+ * SigV4Error ('scope', 'expired' or 'invalid') with AWS's wording; returns normally when the
+ * signature is good.
  */
-export function verifySignature(req: SignedRequest, sig: ParsedSignature, secret: string, now: number, service: string, region: string): void {
+export function verifySignature(req: SignedRequest, sig: ParsedSignature, secret: string, now: number, service: string, region: string | undefined): void {
   if (sig.credential.service !== service) throw new SigV4Error('scope', `Credential should be scoped to correct service: '${service}'. `);
-  if (sig.credential.region !== region) throw new SigV4Error('scope', `Credential should be scoped to a valid region, not '${sig.credential.region}'. This registry answers in '${region}'.`);
+  if (region !== undefined && sig.credential.region !== region) throw new SigV4Error('scope', `Credential should be scoped to a valid region, not '${sig.credential.region}'. This registry answers in '${region}'.`);
   if (!sig.signedHeaders.includes('host')) throw new SigV4Error('incomplete', "Signed headers must include 'host'.");
   const t = parseAmzDate(sig.amzDate);
   if (sig.amzDate.slice(0, 8) !== sig.credential.date) throw new SigV4Error('invalid', `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${sig.credential.date}' != '${sig.amzDate.slice(0, 8)}', from '${sig.amzDate}'.`);

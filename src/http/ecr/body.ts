@@ -1,5 +1,6 @@
 // How much of an ECR request body Wharf will hold in memory: at most 4 KiB until the signer's access
 // key is known, then per operation what its largest legitimate input needs (only UploadLayerPart is big).
+// The Query protocol (../aws/query.ts) reads and refuses bodies with the same helpers.
 import type { FastifyReply } from 'fastify';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { ServiceModel } from '../../domain/aws/validate.ts';

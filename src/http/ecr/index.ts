@@ -1,4 +1,5 @@
-// The ECR control plane: AWS JSON 1.1 over POST / with X-Amz-Target. Identifies the signer before
+// The ECR control plane: AWS JSON 1.1 over POST / with X-Amz-Target (reached through the AWS front
+// door, ../aws/index.ts, which also sends it every POST / that is neither JSON nor Query). Identifies the signer before
 // reading the body, reads it capped per operation (./body.ts), verifies SigV4, validates the input
 // against the ECR model, authorizes, runs the operation, and renders output or errors the way the
 // AWS SDKs expect.
@@ -8,16 +9,18 @@ import type { Config } from '../../config/schema.ts';
 import { validateInput, violationStyleOf } from '../../domain/aws/validate.ts';
 import { errors, WharfError } from '../../domain/errors.ts';
 import { toWharfError } from '../errors.ts';
-import type { PendingSignature } from '../../services/authentication.ts';
+import type { PendingSignature, SigningScope } from '../../services/authentication.ts';
 import { clientGone, notePrincipal } from '../observability/index.ts';
 import type { Services } from '../services.ts';
 import { answerAndClose, bodyLimit, PREAUTH_READ_LIMIT, readBodyUpTo } from './body.ts';
 import { repositoryArn, type OperationTable } from './context.ts';
-import { ECR_MODEL, TARGET_PREFIX } from './model.ts';
+import { ECR_MODEL, SIGNING_NAME, TARGET_PREFIX } from './model.ts';
 import { operations } from './ops/index.ts';
 import { renderAwsError, toWire } from './wire.ts';
 
 const JSON_11 = 'application/x-amz-json-1.1';
+/** ECR's credential scope: service `ecr` in Wharf's own region. */
+const ECR_SCOPE: SigningScope = { service: SIGNING_NAME };
 
 /** The model's repository-name grammar (also the OCI one, so both planes accept the same names). */
 const ECR_NAME_PATTERN = String(ECR_MODEL.shapes.RepositoryName.pattern);
@@ -60,7 +63,7 @@ export async function handleEcr(s: Services, config: Config, req: FastifyRequest
     const body = await readBodyUpTo(req.raw, limit);
     if (body === 'too-large') throw errors.serialization({ reason: `Request body exceeds ${limit} bytes, the most ${name ?? 'this operation'} accepts.` });
     bodyDone = true;
-    const principal = s.authn.verify(pending, createHash('sha256').update(body).digest('hex'));
+    const principal = s.authn.verify(pending, createHash('sha256').update(body).digest('hex'), ECR_SCOPE);
     notePrincipal(req, principal.arn);
     // Own properties only: a target like '….__proto__' or '….constructor' names no operation.
     const model = name !== undefined && Object.hasOwn(ECR_MODEL.operations, name) ? ECR_MODEL.operations[name] : undefined;
@@ -76,7 +79,7 @@ export async function handleEcr(s: Services, config: Config, req: FastifyRequest
     checkRepositoryName(input);
     if (model.input) validateInput(ECR_MODEL, model.input.shape, input, violationStyleOf(model));
     const op = table[name!];
-    if (!op) throw errors.notImplemented({ operation: name! });
+    if (!op) throw errors.notImplemented({ service: 'ECR', operation: name! });
     const resource = op.resource ? op.resource(input) : (input as { repositoryName?: string }).repositoryName;
     s.authz.authorize(principal, op.action ?? `ecr:${name}`, resource ? repositoryArn(config, resource) : '*');
     const out = await op.handler({ principal, services: s, config, now: new Date() }, input);

@@ -38,6 +38,8 @@ class Observation {
   end = 0;
   bytesIn = 0;
   bytesOut = 0;
+  /** The operation of a request that names it in its body (IAM and STS Query requests), once known. */
+  noted: string | undefined = undefined;
   constructor(
     readonly method: string, readonly url: string, readonly requestId: string,
     /** X-Amz-Target of a POST / (the ECR operation), else undefined */
@@ -80,8 +82,19 @@ export function notePrincipal(req: FastifyRequest, arn: string): void {
   if (o) o.principal = arn;
 }
 
+/**
+ * Records the operation of a request whose operation is known only once its body is read (IAM and
+ * STS Query requests name theirs in the body), as its route label and access-log `operation`.
+ * `route` must be low-cardinality (route-kind.ts queryRoute).
+ */
+export function noteOperation(req: FastifyRequest, route: string): void {
+  const o = req.wharfObservation;
+  if (o) o.noted = route;
+}
+
 /** The route label of a request: /v2/ route kind, ECR operation (POST /), health route, or `other`. */
 function routeOf(o: Observation): { route: string; operation?: string } {
+  if (o.noted !== undefined) return { route: o.noted, operation: o.noted };
   const url = o.url;
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);

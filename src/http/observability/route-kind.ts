@@ -1,5 +1,7 @@
 // The low-cardinality route label of a request, for metrics: the /v2/ route kind, the ECR operation
-// name, or a fixed name; never anything taken from a repository name or other client-chosen text.
+// name, the IAM/STS Action (`sts:GetCallerIdentity`), or a fixed name; never anything taken from a
+// repository name or other client-chosen text.
+import { IAM_OPERATIONS, STS_OPERATIONS } from '../aws/operation-names.ts';
 import { ECR_MODEL, TARGET_PREFIX } from '../ecr/model.ts';
 
 const ECR_OPERATIONS = new Set(Object.keys(ECR_MODEL.operations));
@@ -34,4 +36,17 @@ export function ecrOperation(target: string | string[] | undefined): string {
   if (typeof target !== 'string' || !target.startsWith(TARGET_PREFIX + '.')) return 'unknown';
   const op = target.slice(TARGET_PREFIX.length + 1);
   return ECR_OPERATIONS.has(op) ? op : 'unknown';
+}
+
+/** `<service>:<Action>` for every Action of each Query service's model, made once. */
+const QUERY_ROUTES = new Map<string, ReadonlyMap<string, string>>(
+  ([['iam', IAM_OPERATIONS], ['sts', STS_OPERATIONS]] as const).map(([service, ops]) => [service, new Map(ops.map((op) => [op, `${service}:${op}`]))]),
+);
+
+/**
+ * The route label of a Query-protocol request: `iam:<Action>` / `sts:<Action>` when `action` is one
+ * of that service's model, else `unknown`. Returns a string made at load time (nothing per request).
+ */
+export function queryRoute(service: string, action: string | undefined): string {
+  return (action !== undefined && QUERY_ROUTES.get(service)?.get(action)) || 'unknown';
 }

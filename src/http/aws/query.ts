@@ -1,0 +1,104 @@
+// The AWS Query protocol (IAM, STS): a form-encoded POST / (or a GET /?Action=…, as presigned STS
+// GetCallerIdentity URLs are). Identifies the signer before reading the body, reads the body capped,
+// picks the service by `Version`, verifies SigV4 for that service's scope, finds the Action in the
+// service's table, authorizes, runs it, and renders the result or the error as XML.
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../../config/schema.ts';
+import { errors, WharfError } from '../../domain/errors.ts';
+import type { PendingSignature } from '../../services/authentication.ts';
+import { answerAndClose, PREAUTH_READ_LIMIT, readBodyUpTo } from '../ecr/body.ts';
+import { toWharfError } from '../errors.ts';
+import { clientGone, noteOperation, notePrincipal } from '../observability/index.ts';
+import { queryRoute } from '../observability/route-kind.ts';
+import type { Services } from '../services.ts';
+import { QueryParams } from './query-params.ts';
+import { IAM, QUERY_SERVICES, serviceBySigningName, serviceByVersion, type QueryService } from './query-services.ts';
+import { renderQueryError, renderQueryResult } from './xml.ts';
+
+const XML = 'text/xml';
+
+/** The largest policy document IAM accepts, in characters (the model's policyDocumentType max). */
+const MAX_POLICY_DOCUMENT = 131_072;
+/** A form-encoded character of the Basic Multilingual Plane is at most 9 bytes (`%E2%82%AC`). */
+const ENCODED_CHAR = 9;
+/**
+ * The most of a Query request body Wharf reads from a known signer: 64 KiB for names, ARNs, tags
+ * and syntax, plus one policy document of the largest size with every character percent-encoded
+ * (no IAM or STS operation takes two): 1,245,184 bytes. A larger body is RequestEntityTooLarge.
+ */
+export const QUERY_BODY_LIMIT = 64 * 1024 + ENCODED_CHAR * MAX_POLICY_DOCUMENT;
+
+/** The service whose namespace an error carries when `Version` selects none: the scope's, else IAM's. */
+function fallbackService(scopeService: string | undefined, services: readonly QueryService[]): QueryService {
+  return serviceBySigningName(scopeService, services) ?? IAM;
+}
+
+/**
+ * Answers one Query-protocol request (see the file header) among `services`; every refusal is a
+ * catalogue error rendered as XML in the namespace of the service the request names, as far as known.
+ */
+export async function handleQuery(s: Services, config: Config, req: FastifyRequest, reply: FastifyReply, services: readonly QueryService[] = QUERY_SERVICES): Promise<void> {
+  /** False while body bytes may still be unread; a refusal then closes the connection instead of draining it. */
+  let bodyDone = false;
+  /** Whose namespace the answer carries (once known). */
+  let service: QueryService | undefined;
+  try {
+    const rawUrl = req.url;
+    const q = rawUrl.indexOf('?');
+    const query = q < 0 ? '' : rawUrl.slice(q + 1);
+    // GET carries its parameters in the query string (with the presigned signature's); POST in the body.
+    const fromQuery = req.method === 'GET';
+    let pending: PendingSignature;
+    try {
+      pending = await s.authn.signer({ method: req.method, path: q < 0 ? rawUrl : rawUrl.slice(0, q), query, headers: req.headers });
+    } catch (e) {
+      // Refused before the body: at most PREAUTH_READ_LIMIT of it is read, to name the service and Action.
+      const small = await readBodyUpTo(req.raw, PREAUTH_READ_LIMIT).catch(() => 'too-large' as const);
+      bodyDone = small !== 'too-large';
+      const params = fromQuery ? QueryParams.parse(query) : small === 'too-large' ? undefined : QueryParams.parse(small.toString('utf8'));
+      service = serviceByVersion(params?.string('Version'), services);
+      const action = params?.string('Action');
+      noteOperation(req, service ? queryRoute(service.name, action) : 'unknown');
+      // The model's unsigned operations (STS AssumeRoleWithWebIdentity, AssumeRoleWithSAML) are the
+      // only ones a request without any signature may call; Wharf has none of them yet.
+      if (service && action !== undefined && service.unsigned.has(action) && e instanceof WharfError && e.spec === errors.missingAuthenticationToken.spec) {
+        throw errors.notImplemented({ service: service.title, operation: action });
+      }
+      throw e;
+    }
+    const body = await readBodyUpTo(req.raw, QUERY_BODY_LIMIT);
+    if (body === 'too-large') {
+      service = fallbackService(pending.sig.credential.service, services);
+      throw errors.requestEntityTooLarge({ limit: QUERY_BODY_LIMIT });
+    }
+    bodyDone = true;
+    const params = QueryParams.parse(fromQuery ? query : body.toString('utf8'));
+    const action = params.string('Action');
+    const version = params.string('Version');
+    const chosen = serviceByVersion(version, services);
+    service = chosen ?? fallbackService(pending.sig.credential.service, services);
+    noteOperation(req, chosen ? queryRoute(chosen.name, action) : 'unknown');
+    // Signed for the service the Version names (a Version for one service signed for another is
+    // refused here); clients sign IAM and STS with their own region, so any region is accepted.
+    const principal = s.authn.verify(pending, createHash('sha256').update(body).digest('hex'), { service: service.name, anyRegion: true });
+    notePrincipal(req, principal.arn);
+    if (action === undefined || action === '') throw errors.missingAction();
+    if (version === undefined || version === '') throw errors.missingParameter({ name: 'Version' });
+    if (!chosen || !chosen.actions.has(action)) throw errors.invalidAction({ action, version });
+    // Own properties only: an Action like `__proto__` or `constructor` names no operation.
+    const op = Object.hasOwn(chosen.operations, action) ? chosen.operations[action] : undefined;
+    if (!op) throw errors.notImplemented({ service: chosen.title, operation: action });
+    if (op.authorize !== false) s.authz.authorize(principal, `${chosen.name}:${action}`, op.resource ? op.resource(params, config) : '*');
+    const result = await op.handler({ principal, services: s, config, now: new Date() }, params);
+    // Buffers, not strings: fastify would append '; charset=utf-8' to the content type AWS sends bare.
+    reply.code(200).header('content-type', XML).send(Buffer.from(renderQueryResult(chosen.xmlns, action, result, req.id)));
+  } catch (e) {
+    const err = toWharfError(e);
+    // A client that went away mid-request is routine: its access-log line says so, at info.
+    if (!(e instanceof WharfError) && !clientGone(req.raw, reply.raw)) req.log.error({ err: e, requestId: req.id }, 'unhandled error in a Query-protocol operation');
+    const r = renderQueryError(err, (service ?? IAM).xmlns, req.id);
+    if (!bodyDone) return answerAndClose(reply, r.status, { 'content-type': XML }, Buffer.from(r.body));
+    reply.code(r.status).header('content-type', XML).send(Buffer.from(r.body));
+  }
+}
