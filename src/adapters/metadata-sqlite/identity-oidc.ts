@@ -2,12 +2,9 @@
 // JWKS text or file) and the tag operations of every taggable IAM resource, on SQLite.
 import type Database from 'better-sqlite3';
 import type { NewOidcProvider, OidcProviderRecord, OidcProviderStore, TagStore } from '../../ports/identity-store.ts';
+import { oidcIssuerKey as oidcUrlKey } from '../../domain/aws/iam-input.ts';
 import type { IdentityRows, Row } from './identity-common.ts';
 
-/** The URL as providers are compared: without the scheme and a trailing slash. */
-export function oidcUrlKey(url: string): string {
-  return url.replace(/^https:\/\//i, '').replace(/\/+$/, '');
-}
 
 export function sqliteOidcProviders(db: Database.Database, rows: IdentityRows): OidcProviderStore {
   const p = (sql: string) => db.prepare(sql);
