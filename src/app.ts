@@ -13,6 +13,7 @@ import type { SecretBox } from './ports/secret-box.ts';
 import { AuthenticationService } from './services/authentication.ts';
 import { AuthorizationService } from './services/authorization.ts';
 import { IdentityService } from './services/identity.ts';
+import { IamService } from './services/iam.ts';
 import { TokenService } from './services/tokens.ts';
 import type { Config } from './config/schema.ts';
 import { ConfigError } from './config/load.ts';
@@ -130,7 +131,7 @@ export function buildServices(config: Config, stores: Stores, clock: Clock = sys
     archive, pullExclusions: new PullExclusionService(deps),
     downloadUrls: new DownloadUrlService(stores.box.derive('blob-download-url'), clock, config.accountId),
     policies: new PolicyService(deps, repositories),
-    identity, authn: new AuthenticationService(identity, tokens, clock, config.region), authz: new AuthorizationService(),
+    identity, iam: new IamService(stores.identity, stores.box, clock), authn: new AuthenticationService(identity, tokens, clock, config.region), authz: new AuthorizationService(),
   };
 }
 

@@ -50,6 +50,64 @@ function define<P = void>(spec: ErrorSpec<P>): Factory<P> {
 
 type RepoP = { repo: string; registryId: string };
 
+/** What NoSuchEntity says is missing. */
+export type IamMissing =
+  | { kind: 'user' | 'role' | 'login-profile' | 'user-policy' | 'role-policy'; name: string }
+  | { kind: 'policy' | 'attachable-policy' | 'oidc-provider'; arn: string }
+  | { kind: 'policy-version'; arn: string; versionId: string }
+  | { kind: 'access-key'; id: string };
+
+function noSuchEntityText(p: IamMissing): string {
+  switch (p.kind) {
+    case 'user': return `The user with name ${p.name} cannot be found.`;
+    case 'role': return `The role with name ${p.name} cannot be found.`;
+    case 'login-profile': return `Login Profile for User ${p.name} cannot be found.`;
+    case 'user-policy': return `The user policy with name ${p.name} cannot be found.`;
+    case 'role-policy': return `The role policy with name ${p.name} cannot be found.`;
+    case 'policy': return `Policy ${p.arn} was not found.`;
+    case 'attachable-policy': return `Policy ${p.arn} does not exist or is not attachable.`;
+    case 'oidc-provider': return `OpenIDConnect Provider not found for arn ${p.arn}`;
+    case 'policy-version': return `Policy ${p.arn} version ${p.versionId} does not exist or is not attachable.`;
+    case 'access-key': return `The Access Key with id ${p.id} cannot be found.`;
+  }
+}
+
+/** What EntityAlreadyExists says exists. */
+export type IamExisting = { kind: 'user' | 'role' | 'policy'; name: string } | { kind: 'oidc-provider'; url: string };
+
+function alreadyExistsText(p: IamExisting): string {
+  switch (p.kind) {
+    case 'user': return `User with name ${p.name} already exists.`;
+    case 'role': return `Role with name ${p.name} already exists.`;
+    case 'policy': return `A policy called ${p.name} already exists. Duplicate names are not allowed.`;
+    case 'oidc-provider': return `Provider with url ${p.url} already exists.`;
+  }
+}
+
+/** Why IAM refuses a delete (DeleteConflict). */
+export type IamDeleteConflict = 'access-keys' | 'inline-policies' | 'attached-policies' | 'policy-attached' | 'policy-versions' | 'default-version';
+
+const DELETE_CONFLICT_TEXT: Record<IamDeleteConflict, string> = {
+  'access-keys': 'Cannot delete entity, must delete access keys first.',
+  'inline-policies': 'Cannot delete entity, must delete policies first.',
+  'attached-policies': 'Cannot delete entity, must detach all policies first.',
+  'policy-attached': 'Cannot delete a policy attached to entities.',
+  'policy-versions': "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.",
+  'default-version': 'Cannot delete the default version of a policy.',
+};
+
+/** An IAM quota (LimitExceeded). */
+export type IamLimit =
+  | { kind: 'quota'; quota: string; max: number }
+  | { kind: 'policy-versions' }
+  | { kind: 'inline-size'; entity: 'user' | 'role'; name: string; max: number };
+
+function limitText(p: IamLimit): string {
+  if (p.kind === 'quota') return `Cannot exceed quota for ${p.quota}: ${p.max}`;
+  if (p.kind === 'policy-versions') return 'A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.';
+  return `Maximum policy size of ${p.max} bytes exceeded for ${p.entity} ${p.name}`;
+}
+
 export const errors = {
   // --- OCI distribution-spec codes ---
   blobUnknown: define<{ digest: string }>({ id: 'BlobUnknown', status: 404, oci: 'BLOB_UNKNOWN', ecr: 'LayersNotFoundException',
@@ -206,6 +264,19 @@ export const errors = {
     message: () => 'the server is shutting down; retry on another connection' }),
   internal: define<void>({ id: 'Internal', status: 500, oci: 'INTERNAL_ERROR', ecr: 'ServerException', query: 'InternalFailure',
     message: () => 'internal server error' }),
+  // --- IAM (Query protocol; `query` is the <Code> of the XML error) ---
+  iamNoSuchEntity: define<IamMissing>({ id: 'IamNoSuchEntity', status: 404, query: 'NoSuchEntity', message: noSuchEntityText }),
+  iamEntityAlreadyExists: define<IamExisting>({ id: 'IamEntityAlreadyExists', status: 409, query: 'EntityAlreadyExists', message: alreadyExistsText }),
+  iamDeleteConflict: define<{ reason: IamDeleteConflict }>({ id: 'IamDeleteConflict', status: 409, query: 'DeleteConflict',
+    message: (p) => DELETE_CONFLICT_TEXT[p.reason] }),
+  iamLimitExceeded: define<IamLimit>({ id: 'IamLimitExceeded', status: 409, query: 'LimitExceeded', message: limitText }),
+  iamMalformedPolicyDocument: define<{ reason: string }>({ id: 'IamMalformedPolicyDocument', status: 400, query: 'MalformedPolicyDocument',
+    message: (p) => p.reason }),
+  iamInvalidInput: define<{ reason: string }>({ id: 'IamInvalidInput', status: 400, query: 'InvalidInput', message: (p) => p.reason }),
+  iamValidation: define<{ violations: readonly string[] }>({ id: 'IamValidationError', status: 400, query: 'ValidationError',
+    message: (p) => `${p.violations.length} validation error${p.violations.length === 1 ? '' : 's'} detected: ${p.violations.join('; ')}` }),
+  iamUnmodifiableEntity: define<{ arn: string }>({ id: 'IamUnmodifiableEntity', status: 400, query: 'UnmodifiableEntity',
+    message: (p) => `Cannot modify the AWS managed policy ${p.arn}.` }),
 };
 
 /** Every registered error spec; docs/errors.md must list each `id` (a test checks). */

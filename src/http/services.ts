@@ -7,6 +7,7 @@ import type { RepositoryService } from '../services/repositories.ts';
 import type { AuthenticationService } from '../services/authentication.ts';
 import type { AuthorizationService } from '../services/authorization.ts';
 import type { IdentityService } from '../services/identity.ts';
+import type { IamService } from '../services/iam.ts';
 import type { PolicyService } from '../services/policies.ts';
 import type { GarbageCollector } from '../services/gc.ts';
 import type { LifecycleService } from '../services/lifecycle.ts';
@@ -15,6 +16,8 @@ import type { PullExclusionService } from '../services/pull-exclusions.ts';
 
 export interface Services {
   readonly identity: IdentityService;
+  /** IAM's users, keys, roles, policies and OIDC providers (the IAM Query API, STS and the authorizer). */
+  readonly iam: IamService;
   readonly authn: AuthenticationService;
   readonly authz: AuthorizationService;
   readonly repositories: RepositoryService;

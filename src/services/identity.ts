@@ -1,9 +1,9 @@
 // Identities: who signed a request (SigV4 access keys) and who holds a registry token. One account
 // per installation for now, with a root access key from the environment or generated on first start.
-import { randomBytes } from 'node:crypto';
 import type { IdentityStore } from '../ports/identity-store.ts';
 import type { SecretBox } from '../ports/secret-box.ts';
 import type { Clock } from '../ports/clock.ts';
+import { newAccessKeyId, newSecretAccessKey as newSecret } from './credentials.ts';
 
 export interface Principal {
   /** arn:aws:iam::<account>:root or arn:aws:iam::<account>:user/<name> */
@@ -24,17 +24,6 @@ export function principalFromArn(arn: string, accessKeyId?: string): Principal {
   const m = arn.match(/^arn:aws:iam::([0-9]{12}):(root|user\/.+)$/);
   if (!m) throw new Error(`not a principal ARN: ${arn}`);
   return { arn, accountId: m[1], kind: m[2] === 'root' ? 'root' : 'user', ...(accessKeyId ? { accessKeyId } : {}) };
-}
-
-const KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
-function newAccessKeyId(): string {
-  const b = randomBytes(16);
-  return 'AKIA' + Array.from(b, (x) => KEY_ALPHABET[x % 32]).join('');
-}
-
-function newSecret(): string {
-  return randomBytes(30).toString('base64').replace(/\+/g, 'A').replace(/\//g, 'B');
 }
 
 export class IdentityService {

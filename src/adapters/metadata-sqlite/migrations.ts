@@ -129,4 +129,96 @@ export const MIGRATIONS: readonly string[] = [
     UPDATE blobs SET touched_at = max(touched_at, wharf_now_ms()) WHERE digest = old.digest;
   END;
   `,
+  // 7: IAM identity records (docs/storage.md "Identity records"). Names are unique per account without
+  // regard to ASCII case (COLLATE NOCASE); policies, keys and tags hang on the owner's id, so renames
+  // keep them. Existing access keys get their account from their principal ARN and stay root keys.
+  `
+  CREATE TABLE iam_accounts (
+    id          TEXT PRIMARY KEY,
+    created_at  INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE iam_users (
+    id           TEXT PRIMARY KEY,
+    account_id   TEXT NOT NULL,
+    name         TEXT NOT NULL COLLATE NOCASE,
+    path         TEXT NOT NULL,
+    boundary_arn TEXT,
+    created_at   INTEGER NOT NULL,
+    UNIQUE (account_id, name)
+  ) WITHOUT ROWID;
+  ALTER TABLE access_keys ADD COLUMN account_id TEXT;
+  ALTER TABLE access_keys ADD COLUMN user_id TEXT REFERENCES iam_users(id);
+  ALTER TABLE access_keys ADD COLUMN last_used_at INTEGER;
+  ALTER TABLE access_keys ADD COLUMN last_used_service TEXT;
+  ALTER TABLE access_keys ADD COLUMN last_used_region TEXT;
+  UPDATE access_keys SET account_id = substr(principal_arn, 14, 12) WHERE principal_arn LIKE 'arn:aws:iam::%';
+  CREATE INDEX access_keys_user ON access_keys(user_id) WHERE user_id IS NOT NULL;
+  CREATE TABLE iam_roles (
+    id                   TEXT PRIMARY KEY,
+    account_id           TEXT NOT NULL,
+    name                 TEXT NOT NULL COLLATE NOCASE,
+    path                 TEXT NOT NULL,
+    trust_policy         TEXT NOT NULL,
+    description          TEXT,
+    max_session_duration INTEGER NOT NULL,
+    boundary_arn         TEXT,
+    created_at           INTEGER NOT NULL,
+    last_used_at         INTEGER,
+    last_used_region     TEXT,
+    UNIQUE (account_id, name)
+  ) WITHOUT ROWID;
+  CREATE TABLE iam_policies (
+    id              TEXT PRIMARY KEY,
+    account_id      TEXT NOT NULL,
+    name            TEXT NOT NULL COLLATE NOCASE,
+    path            TEXT NOT NULL,
+    arn             TEXT NOT NULL UNIQUE,
+    description     TEXT,
+    default_version INTEGER NOT NULL,
+    next_version    INTEGER NOT NULL,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL,
+    UNIQUE (account_id, name)
+  ) WITHOUT ROWID;
+  CREATE TABLE iam_policy_versions (
+    policy_id   TEXT NOT NULL REFERENCES iam_policies(id) ON DELETE CASCADE,
+    version     INTEGER NOT NULL,
+    document    TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (policy_id, version)
+  ) WITHOUT ROWID;
+  CREATE TABLE iam_inline_policies (
+    owner_id  TEXT NOT NULL,
+    name      TEXT NOT NULL COLLATE NOCASE,
+    document  TEXT NOT NULL,
+    size      INTEGER NOT NULL,
+    PRIMARY KEY (owner_id, name)
+  ) WITHOUT ROWID;
+  CREATE TABLE iam_attachments (
+    owner_id    TEXT NOT NULL,
+    policy_arn  TEXT NOT NULL,
+    seq         INTEGER NOT NULL,
+    PRIMARY KEY (owner_id, policy_arn)
+  ) WITHOUT ROWID;
+  CREATE INDEX iam_attachments_policy ON iam_attachments(policy_arn);
+  CREATE TABLE iam_oidc_providers (
+    arn          TEXT PRIMARY KEY,
+    account_id   TEXT NOT NULL,
+    url          TEXT NOT NULL,
+    url_key      TEXT NOT NULL,
+    client_ids   TEXT NOT NULL,
+    thumbprints  TEXT NOT NULL,
+    jwks         TEXT,
+    jwks_file    TEXT,
+    created_at   INTEGER NOT NULL,
+    UNIQUE (account_id, url_key)
+  ) WITHOUT ROWID;
+  CREATE TABLE iam_tags (
+    resource_id TEXT NOT NULL,
+    key         TEXT NOT NULL COLLATE NOCASE,
+    value       TEXT NOT NULL,
+    seq         INTEGER NOT NULL,
+    PRIMARY KEY (resource_id, key)
+  ) WITHOUT ROWID;
+  `,
 ];

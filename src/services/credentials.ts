@@ -1,0 +1,25 @@
+// New credentials and IAM unique ids, made one way for the root key (services/identity.ts) and for
+// IAM users, roles and policies (services/iam): random upper-case base32 after AWS's prefixes.
+import { randomBytes } from 'node:crypto';
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/** `n` random base32 characters (uniform: 256 is a multiple of 32). */
+function base32(n: number): string {
+  return Array.from(randomBytes(n), (x) => BASE32[x % 32]).join('');
+}
+
+/** A long-term access key id: AKIA + 16 characters (20 in all, as AWS's). */
+export function newAccessKeyId(): string {
+  return 'AKIA' + base32(16);
+}
+
+/** A 40-character secret access key. */
+export function newSecretAccessKey(): string {
+  return randomBytes(30).toString('base64').replace(/\+/g, 'A').replace(/\//g, 'B');
+}
+
+/** An IAM unique id: `prefix` (AIDA user, AROA role, ANPA managed policy) + 17 characters. */
+export function newIamId(prefix: 'AIDA' | 'AROA' | 'ANPA'): string {
+  return prefix + base32(17);
+}
