@@ -26,7 +26,7 @@ identityStoreContract('sqlite file', async () => {
       await rm(dir, { recursive: true, force: true });
     },
   };
-});
+}, { secondConnection: true });
 
 identityStoreContract('sqlite :memory:', async () => {
   const { meta, identity } = openSqlite({ path: ':memory:' });
