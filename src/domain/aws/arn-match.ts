@@ -60,21 +60,23 @@ export function spanSource(parts: readonly PatternPart[]): string {
  * segments stay inside their segment, in the resource part they span ':' and '/'. The colons that
  * delimit segments are those written in wildcard text. With `foldCase` (Resource matching) the leading
  * segments are lower-cased, for comparison with normalizeResource(); ArnLike compares as written. A
- * pattern with fewer than five colons is matched as a whole string.
+ * pattern with fewer than six segments matches segment by segment too, its last segment standing for
+ * the rest of the ARN (`arn:aws:*` covers every ARN of partition aws, `*` covers everything).
  */
 export function arnSource(parts: readonly PatternPart[], foldCase: boolean): string {
   let colons = 0;
   for (const p of parts) if (p.wildcard) for (const c of p.value) if (c === ':') colons++;
-  if (colons < 5) return spanSource(parts);
+  // The segment from which wildcards span ':'.
+  const spanFrom = Math.min(colons, 5);
   let seen = 0;
   let out = '';
   for (const p of parts) {
     if (!p.wildcard) {
-      out += escapeRegex(seen < 5 && foldCase ? p.value.toLowerCase() : p.value);
+      out += escapeRegex(seen < spanFrom && foldCase ? p.value.toLowerCase() : p.value);
       continue;
     }
     for (const c of p.value) {
-      if (seen >= 5) out += globSource(c, 'span');
+      if (seen >= spanFrom) out += globSource(c, 'span');
       else if (c === ':') {
         seen++;
         out += ':';

@@ -12,12 +12,13 @@ export function parseNumber(text: string): number | undefined {
 }
 
 const EPOCH = /^\d+(?:\.\d+)?$/;
-const ISO = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[Tt](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})?)?)?)?$/;
+const ISO = /^(\d{4})-(\d{2})(?:-(\d{2})(?:[Tt](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})?)?)?$/;
 
 /**
- * A Date* operand as epoch milliseconds: epoch seconds (`1700000000`) or a W3C ISO-8601 profile
- * (`2020`, `2020-01`, `2020-01-31`, `2020-01-31T10:00Z`, `…:05`, `…:05.250+02:00`). A time without a
- * zone is read as UTC. Impossible dates (`2020-02-30`) are refused.
+ * A Date* operand as epoch milliseconds: epoch seconds (`1700000000`; all digits are epoch seconds,
+ * so the year-only ISO profile `2020` is not read as a year) or a W3C ISO-8601 profile (`2020-01`,
+ * `2020-01-31`, `2020-01-31T10:00Z`, `…:05`, `…:05.250+02:00`). A time without a zone is read as UTC.
+ * Impossible dates (`2020-02-30`) are refused.
  */
 export function parseDate(text: string): number | undefined {
   if (EPOCH.test(text)) return Math.round(Number(text) * 1000);

@@ -168,16 +168,39 @@ function named(p: CompiledPrincipal, who: PrincipalIdentity): PrincipalMatch | u
 }
 
 /**
+ * Whether a NotPrincipal element exempts the caller. AWS may check each level of the caller in turn
+ * (account, then role, then session or user) and deny at the first level not listed
+ * (reference_policies_elements_notprincipal.md), so the caller is exempt only when every level is listed.
+ */
+function exempts(p: CompiledPrincipal, who: PrincipalIdentity): boolean {
+  if (p.everyone) return true;
+  switch (who.kind) {
+    case 'anonymous':
+      return false;
+    case 'service':
+      return p.services.has(who.arn);
+    case 'federated':
+      return p.federated.has(who.arn);
+    case 'root':
+      return p.accounts.has(who.accountId);
+    case 'user':
+      return p.arns.has(who.arn) && p.accounts.has(who.accountId);
+    case 'assumed-role':
+      return who.sessionArn !== undefined && p.arns.has(who.sessionArn) && p.arns.has(who.arn) && p.accounts.has(who.accountId);
+  }
+}
+
+/**
  * How a resource-policy statement's Principal / NotPrincipal covers the caller, or undefined when it
- * does not. NotPrincipal covers everyone it does not name (counted as 'direct'), and a Deny with
- * NotPrincipal always covers a caller with a permissions boundary (IAM User Guide,
- * reference_policies_elements_notprincipal.md). A statement without either element covers no one.
+ * does not. NotPrincipal covers everyone it does not exempt (counted as 'direct'), and a Deny with
+ * NotPrincipal always covers a caller with a permissions boundary (current IAM User Guide page
+ * reference_policies_elements_notprincipal). A statement without either element covers no one.
  */
 export function principalApplies(st: CompiledStatement, who: PrincipalIdentity, hasBoundary: boolean): PrincipalMatch | undefined {
   if (!st.principal) return undefined;
   if (!st.notPrincipal) return named(st.principal, who);
   if (st.effect === 'Deny' && hasBoundary) return 'direct';
-  return named(st.principal, who) === undefined ? 'direct' : undefined;
+  return exempts(st.principal, who) ? undefined : 'direct';
 }
 
 /** Whether the statement's Condition holds ('unresolved' when a variable has no value). */
