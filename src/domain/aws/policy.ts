@@ -1,7 +1,10 @@
 // IAM policy documents as ECR accepts them for repository and registry policies: the grammar check
 // behind "Invalid repository policy provided" / "Invalid registry policy provided", and the lock-out
-// test SetRepositoryPolicy runs unless `force` is set. Pure: text in, verdict out. Evaluation of
-// policies (who may do what) is not here yet; Wharf stores policies without enforcing them.
+// test SetRepositoryPolicy runs unless `force` is set. Pure: text in, verdict out. Evaluating policies
+// (who may do what) is policy-eval.ts's job.
+import { actionMatches } from './arn-match.ts';
+
+export { actionMatches };
 
 /** Repository policies are about one repository (no Resource); registry policies name resources. */
 export type PolicyKind = 'repository' | 'registry';
@@ -148,12 +151,6 @@ export function parsePolicy(text: string, kind: PolicyKind, scope: RegistryPolic
 
 function asList(v: string | string[] | undefined): string[] {
   return v === undefined ? [] : typeof v === 'string' ? [v] : v;
-}
-
-/** IAM action matching: case-insensitive, `*` any run, `?` one character. */
-export function actionMatches(pattern: string, action: string): boolean {
-  const re = new RegExp('^' + pattern.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\-]/g, '\\$&'))).join('') + '$', 'i');
-  return re.test(action);
 }
 
 /** Whether a principal element names `arn` (exactly, by its account, or by "*"). */

@@ -1,0 +1,225 @@
+// The IAM decision for one request: principal + action + resource + context against the principal's
+// identity policies, its permissions boundary and session policies, and the resource's policies, in
+// AWS's documented order (identity reference §2.1; docs/access-control.md "How policies are
+// evaluated"). Pure and synchronous; documents are compiled once (policy-compile.ts).
+import { normalizeResource } from './arn-match.ts';
+import { requestContext, type ContextValues, type RequestContext } from './context-values.ts';
+import { actionApplies, compilePolicy, conditionApplies, principalApplies, resourceApplies, type PrincipalMatch } from './policy-compile.ts';
+import type { PolicyDocument } from './policy.ts';
+
+export type { ContextValue, ContextValues } from './context-values.ts';
+export { compilePolicy } from './policy-compile.ts';
+
+export type Decision = 'Allow' | 'ExplicitDeny' | 'ImplicitDeny';
+
+/** Who is asking. */
+export interface EvalPrincipal {
+  /**
+   * What aws:PrincipalArn is: the root (`arn:aws:iam::A:root`), user or role ARN; '*' for anonymous;
+   * the identity-provider ARN or name for `federated` (AssumeRoleWithWebIdentity callers); the service
+   * name (`ecr.amazonaws.com`) for `service`.
+   */
+  arn: string;
+  /** For role sessions: arn:aws:sts::A:assumed-role/R/S (matched by resource policies naming the session). */
+  sessionArn?: string;
+  /** The principal's account ('' for anonymous and service callers). */
+  accountId: string;
+  /**
+   * `federated` and `service` callers have no identity policies: like `anonymous`, only a resource
+   * policy naming them (Principal Federated / Service, or "*") can allow them.
+   */
+  kind: 'root' | 'user' | 'assumed-role' | 'anonymous' | 'federated' | 'service';
+}
+
+/** One policy to evaluate. */
+export interface PolicyInput {
+  /** e.g. a policy ARN or 'user/alice/inline/pull': for messages and logs */
+  id: string;
+  /** the parsed document; it must not change once evaluated (its compiled form is cached by object) */
+  document: PolicyDocument;
+}
+
+/** Everything a decision depends on. */
+export interface EvalRequest {
+  principal: EvalPrincipal;
+  /** e.g. 'ecr:BatchGetImage' (any case) */
+  action: string;
+  /** the resource ARN, or '*' for actions without a resource type */
+  resource: string;
+  /** account that owns the resource */
+  resourceAccount: string;
+  /**
+   * Request context keys (case-insensitive names). aws:PrincipalArn and aws:PrincipalAccount are
+   * filled from `principal` when absent (root, user and assumed-role callers).
+   */
+  context: ContextValues;
+  /** inline and attached policies of the user or role */
+  identityPolicies: PolicyInput[];
+  /** absent = no boundary */
+  permissionsBoundary?: PolicyInput;
+  /** absent = not a session with session policies */
+  sessionPolicies?: PolicyInput[];
+  /** repository policy, registry policy (V2), trust policy, key policy */
+  resourcePolicies: PolicyInput[];
+  /** 'trust' and 'key': the resource policy itself must allow (a same-account identity Allow is not enough); default 'ordinary' */
+  resourcePolicyKind?: 'ordinary' | 'trust' | 'key';
+}
+
+/**
+ * Which policy type decided. Allow: 'identity' (identity policies, within boundary and session
+ * policies), 'resource' (a resource policy alone), 'root' (the account's root user). ImplicitDeny:
+ * the policy type that did not allow. ExplicitDeny: 'explicit-…' for the policy type holding the Deny
+ * (identity before resource before boundary before session when several do).
+ */
+export type DecisionReason =
+  | 'identity' | 'resource' | 'boundary' | 'session' | 'root'
+  | 'explicit-identity' | 'explicit-resource' | 'explicit-boundary' | 'explicit-session';
+
+/** A statement that applied to the request. */
+export interface MatchedStatement {
+  policyId: string;
+  sid?: string;
+  effect: 'Allow' | 'Deny';
+}
+
+/** The decision and why. */
+export interface EvalResult {
+  decision: Decision;
+  /** why: which policy type decided (for the denial message) */
+  reason: DecisionReason;
+  /**
+   * The statements that matched and decided: every applicable Deny for ExplicitDeny; for Allow the
+   * Allow statements of the policy types the decision rested on; empty for ImplicitDeny.
+   */
+  matched: MatchedStatement[];
+  /** context keys the policies asked for and the request did not have (policy spelling, each once) */
+  missingContextKeys: string[];
+}
+
+interface Hit {
+  readonly policyId: string;
+  readonly sid?: string;
+  readonly effect: 'Allow' | 'Deny';
+  readonly principal: PrincipalMatch;
+}
+
+interface Scan {
+  readonly context: RequestContext;
+  readonly action: string;
+  readonly resource: string;
+  readonly principal: EvalPrincipal;
+  readonly hasBoundary: boolean;
+  missing?: Map<string, string>;
+}
+
+/** Applicable statements of `policies`; resource policies also match their Principal element. */
+function scan(policies: readonly PolicyInput[], resourceSide: boolean, s: Scan): { allows: Hit[]; denies: Hit[] } {
+  const allows: Hit[] = [];
+  const denies: Hit[] = [];
+  for (const policy of policies) {
+    for (const st of compilePolicy(policy.document).statements) {
+      if (!actionApplies(st, s.action)) continue;
+      let principal: PrincipalMatch | undefined = 'direct';
+      if (resourceSide) {
+        principal = principalApplies(st, s.principal, s.hasBoundary);
+        if (principal === undefined) continue;
+      }
+      const onResource = resourceApplies(st, s.resource, s.context);
+      if (onResource === false) continue;
+      // The statement is about this request: report the keys it reads that the request lacks.
+      for (const k of st.keys) {
+        if (!s.context.values.has(k.key)) (s.missing ??= new Map()).set(k.key, s.missing.get(k.key) ?? k.name);
+      }
+      if (onResource === 'unresolved') continue;
+      if (conditionApplies(st, s.context) !== true) continue;
+      const hit: Hit = { policyId: policy.id, ...(st.sid !== undefined ? { sid: st.sid } : {}), effect: st.effect, principal };
+      (st.effect === 'Deny' ? denies : allows).push(hit);
+    }
+  }
+  return { allows, denies };
+}
+
+const asMatched = (hits: readonly Hit[]): MatchedStatement[] =>
+  hits.map((h) => ({ policyId: h.policyId, ...(h.sid !== undefined ? { sid: h.sid } : {}), effect: h.effect }));
+
+/** Evaluates one request (see docs/access-control.md for the algorithm and every choice made). */
+export function evaluate(req: EvalRequest): EvalResult {
+  const p = req.principal;
+  const signed = p.kind === 'root' || p.kind === 'user' || p.kind === 'assumed-role';
+  const context = requestContext(req.context, signed ? { 'aws:PrincipalArn': p.arn, 'aws:PrincipalAccount': p.accountId } : {});
+  const s: Scan = { context, action: req.action.toLowerCase(), resource: normalizeResource(req.resource), principal: p, hasBoundary: req.permissionsBoundary !== undefined };
+  const none = { allows: [] as Hit[], denies: [] as Hit[] };
+  const identity = signed ? scan(req.identityPolicies, false, s) : none;
+  const boundary = signed && req.permissionsBoundary ? scan([req.permissionsBoundary], false, s) : undefined;
+  const session = signed && req.sessionPolicies ? scan(req.sessionPolicies, false, s) : undefined;
+  const resource = scan(req.resourcePolicies, true, s);
+  const missingContextKeys = s.missing ? [...s.missing.values()] : [];
+  const result = (decision: Decision, reason: DecisionReason, matched: Hit[] = []): EvalResult => ({ decision, reason, matched: asMatched(matched), missingContextKeys });
+
+  // 1. An applicable Deny in any policy wins.
+  const denied: [DecisionReason, Hit[]][] = [
+    ['explicit-identity', identity.denies], ['explicit-resource', resource.denies],
+    ['explicit-boundary', boundary?.denies ?? []], ['explicit-session', session?.denies ?? []],
+  ];
+  const firstDeny = denied.find(([, hits]) => hits.length > 0);
+  if (firstDeny) return result('ExplicitDeny', firstDeny[0], denied.flatMap(([, hits]) => hits));
+
+  const byKind = (m: PrincipalMatch) => resource.allows.filter((h) => h.principal === m);
+  const direct = byKind('direct');
+  if (!signed) return direct.length > 0 ? result('Allow', 'resource', direct) : result('ImplicitDeny', 'resource');
+
+  // 2. The principal's own side: identity policies (the root user of its account may do anything),
+  //    intersected with the permissions boundary and the session policies when present.
+  const root = p.kind === 'root';
+  const boundaryOk = !boundary || boundary.allows.length > 0;
+  const sessionOk = !session || session.allows.length > 0;
+  const identityAllows = root || identity.allows.length > 0;
+  const limits = [...(boundary?.allows ?? []), ...(session?.allows ?? [])];
+  const ownSide = identityAllows && boundaryOk && sessionOk;
+  const ownReason = (rpAllowsRole: boolean): DecisionReason =>
+    !(identityAllows || rpAllowsRole) ? 'identity' : !boundaryOk ? 'boundary' : 'session';
+  const ownAllow = (extra: Hit[] = []) => result('Allow', root ? 'root' : 'identity', [...identity.allows, ...limits, ...extra]);
+
+  const role = byKind('role');
+  const account = byKind('account');
+  const ordinary = (req.resourcePolicyKind ?? 'ordinary') === 'ordinary';
+
+  if (p.accountId !== req.resourceAccount) {
+    // 4. Cross account: the principal's account and the resource's account must both allow.
+    if (!ownSide) return result('ImplicitDeny', ownReason(false));
+    const resourceSide = [...direct, ...role, ...account];
+    return resourceSide.length > 0 ? ownAllow(resourceSide) : result('ImplicitDeny', 'resource');
+  }
+
+  // 3. Same account. A resource policy naming the user or session itself suffices; naming the role of
+  //    a session suffices within the boundary and session policies; naming the account delegates to
+  //    the identity side. Trust and key policies must allow the principal themselves.
+  if (direct.length > 0) return result('Allow', 'resource', direct);
+  if (role.length > 0 && boundaryOk && sessionOk) return result('Allow', 'resource', [...role, ...limits]);
+  if (ordinary) return ownSide ? ownAllow(account) : result('ImplicitDeny', ownReason(role.length > 0));
+  if (account.length === 0 && role.length === 0) return result('ImplicitDeny', 'resource');
+  return ownSide && account.length > 0 ? ownAllow(account) : result('ImplicitDeny', ownReason(role.length > 0));
+}
+
+const DENY_PHRASES: Record<DecisionReason, string | undefined> = {
+  identity: 'because no identity-based policy allows the %s action',
+  resource: 'because no resource-based policy allows the %s action',
+  boundary: 'because no permissions boundary allows the %s action',
+  session: 'because no session policy allows the %s action',
+  'explicit-identity': 'with an explicit deny in an identity-based policy',
+  'explicit-resource': 'with an explicit deny in a resource-based policy',
+  'explicit-boundary': 'with an explicit deny in a permissions boundary',
+  'explicit-session': 'with an explicit deny in a session policy',
+  root: undefined,
+};
+
+/**
+ * AWS's wording for a denied request, e.g. 'User: <arn> is not authorized to perform: <action> on
+ * resource: <res> because no identity-based policy allows the <action> action', or '… with an explicit
+ * deny in a resource-based policy'. `result` must be a denial.
+ */
+export function denialMessage(principalArn: string, action: string, resource: string, result: EvalResult): string {
+  const phrase = DENY_PHRASES[result.reason];
+  if (result.decision === 'Allow' || phrase === undefined) throw new Error('denialMessage needs a denied result');
+  return `User: ${principalArn} is not authorized to perform: ${action} on resource: ${resource} ${phrase.replace('%s', action)}`;
+}
