@@ -17,13 +17,15 @@ export type ContextValues = Readonly<Record<string, ContextValue>>;
  */
 export class RequestContext {
   private index?: Map<string, ContextValue>;
+  /** lower-cased key → its values (null: absent), for keys already asked for */
+  private readonly seen = new Map<string, readonly string[] | null>();
 
   /**
    * `defaults` fill keys the caller left out (the evaluator derives aws:PrincipalArn and
    * aws:PrincipalAccount from the principal this way). A key given twice in different cases keeps one
    * of the values, unspecified which.
    */
-  constructor(private readonly given: ContextValues, private readonly defaults: ContextValues = {}) {}
+  constructor(private readonly given: ContextValues, private readonly defaults?: ContextValues) {}
 
   private lookup(key: string, spelling: string): ContextValue | undefined {
     const direct = Object.hasOwn(this.given, spelling) ? this.given[spelling] : undefined;
@@ -42,11 +44,16 @@ export class RequestContext {
    * strings; undefined when absent. An empty list counts as absent.
    */
   get(key: string, spelling: string = key): readonly string[] | undefined {
-    const v = this.lookup(key, spelling);
-    if (v === undefined) return undefined;
-    if (typeof v === 'string') return [v];
-    if (typeof v === 'boolean' || typeof v === 'number') return [String(v)];
-    return v.length === 0 ? undefined : v;
+    let values = this.seen.get(key);
+    if (values === undefined) {
+      const v = this.lookup(key, spelling);
+      values = v === undefined ? null
+        : typeof v === 'string' ? [v]
+        : typeof v === 'boolean' || typeof v === 'number' ? [String(v)]
+        : v.length === 0 ? null : v;
+      this.seen.set(key, values);
+    }
+    return values ?? undefined;
   }
 
   /** Whether the key is present (see get()). */

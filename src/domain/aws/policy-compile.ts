@@ -55,7 +55,12 @@ export interface CompiledStatement {
 /** A compiled policy document. */
 export interface CompiledPolicy {
   readonly statements: readonly CompiledStatement[];
+  /** lower-cased action → the statements whose Action / NotAction covers it (filled as actions are asked for) */
+  readonly byAction: Map<string, readonly CompiledStatement[]>;
 }
+
+/** Bound on byAction entries per policy; actions are a small set, a flood of invented ones is cut off. */
+const BY_ACTION_LIMIT = 512;
 
 const list = (v: string | readonly string[] | undefined): readonly string[] => (v === undefined ? [] : typeof v === 'string' ? [v] : v);
 const ROOT_ARN = /^arn:[^:]+:iam::(\d{12}):root$/;
@@ -119,7 +124,7 @@ export function compilePolicy(doc: PolicyDocument): CompiledPolicy {
   if (!compiled) {
     const variables = doc.Version === '2012-10-17';
     const statements = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement as unknown as PolicyStatement];
-    compiled = { statements: statements.map((st, i) => compileStatement(st, i, variables)) };
+    compiled = { statements: statements.map((st, i) => compileStatement(st, i, variables)), byAction: new Map() };
     cache.set(doc, compiled);
   }
   return compiled;
@@ -128,6 +133,17 @@ export function compilePolicy(doc: PolicyDocument): CompiledPolicy {
 /** Whether the statement's Action / NotAction covers the lower-cased `action`. */
 export function actionApplies(st: CompiledStatement, action: string): boolean {
   return st.actions.test(action) !== st.notAction;
+}
+
+/** The statements of `policy` whose Action / NotAction covers the lower-cased `action`, in document order. */
+export function statementsFor(policy: CompiledPolicy, action: string): readonly CompiledStatement[] {
+  let list = policy.byAction.get(action);
+  if (list === undefined) {
+    list = policy.statements.filter((st) => actionApplies(st, action));
+    if (policy.byAction.size >= BY_ACTION_LIMIT) policy.byAction.clear();
+    policy.byAction.set(action, list);
+  }
+  return list;
 }
 
 /**

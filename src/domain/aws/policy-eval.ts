@@ -4,7 +4,7 @@
 // evaluated"). Pure and synchronous; documents are compiled once (policy-compile.ts).
 import { normalizeResource } from './arn-match.ts';
 import { RequestContext, type ContextValues } from './context-values.ts';
-import { actionApplies, compilePolicy, conditionApplies, principalApplies, resourceApplies, type CompiledStatement, type PrincipalMatch } from './policy-compile.ts';
+import { compilePolicy, conditionApplies, principalApplies, resourceApplies, statementsFor, type CompiledStatement, type PrincipalMatch } from './policy-compile.ts';
 import type { PolicyDocument } from './policy.ts';
 
 export type { ContextValue, ContextValues } from './context-values.ts';
@@ -117,8 +117,7 @@ interface Scan {
 /** Pushes the applicable statements of `policies` onto `allows` / `denies`; resource policies also match their Principal element. */
 function scan(policies: readonly PolicyInput[], resourceSide: boolean, s: Scan, allows: Hit[], denies: Hit[]): void {
   for (const policy of policies) {
-    for (const st of compilePolicy(policy.document).statements) {
-      if (!actionApplies(st, s.action)) continue;
+    for (const st of statementsFor(compilePolicy(policy.document), s.action)) {
       let principal: PrincipalMatch | undefined = 'direct';
       if (resourceSide) {
         principal = principalApplies(st, s.principal, s.hasBoundary);
