@@ -61,6 +61,3 @@ export class RequestContext {
     return this.get(key, spelling) !== undefined;
   }
 }
-
-/** A context without keys. */
-export const EMPTY_CONTEXT = new RequestContext({});
