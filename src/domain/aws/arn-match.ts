@@ -3,6 +3,8 @@
 // case-insensitive, the resource part case-sensitive with `*` spanning ':' and '/') and the ARN
 // condition operators (all six components case-sensitive). Pure.
 
+import type { TemplatePart, VariablePart } from './policy-variables.ts';
+
 const REGEX_SPECIAL = /[.*+?^${}()|[\]\\/-]/g;
 
 /** `text` as a regular-expression source that matches it literally. */
@@ -44,43 +46,68 @@ export function normalizeResource(resource: string): string {
   return arn ? arn.prefix.join(':').toLowerCase() + ':' + arn.rest : resource;
 }
 
-/** A piece of a pattern: `wildcard` text gives `*` and `?` their meaning, other text matches as written. */
-export interface PatternPart {
-  readonly wildcard: boolean;
-  readonly value: string;
+/**
+ * A regex source with holes: strings are regex source, variables are substituted per request as
+ * literal text (lower-cased when `fold`). Built once per policy string; see renderSource().
+ */
+export type SourcePiece = string | { readonly variable: VariablePart; readonly fold: boolean };
+
+function pushSource(out: SourcePiece[], piece: SourcePiece): void {
+  if (typeof piece === 'string' && typeof out[out.length - 1] === 'string') out[out.length - 1] += piece;
+  else out.push(piece);
 }
 
-/** Regex source (unanchored) of a pattern whose wildcards span any characters (StringLike, whole strings). */
-export function spanSource(parts: readonly PatternPart[]): string {
-  return parts.map((p) => (p.wildcard ? globSource(p.value, 'span') : escapeRegex(p.value))).join('');
+/** Pattern with wildcards spanning any characters (StringLike, whole strings): text keeps its wildcards, escapes and variables match as written. */
+export function spanSource(parts: readonly TemplatePart[]): SourcePiece[] {
+  const out: SourcePiece[] = [];
+  for (const p of parts) pushSource(out, p.kind === 'text' ? globSource(p.value, 'span') : p.kind === 'literal' ? escapeRegex(p.value) : { variable: p, fold: false });
+  return out;
 }
 
 /**
- * Regex source (unanchored) of an ARN pattern, matched per segment: wildcards in the five leading
- * segments stay inside their segment, in the resource part they span ':' and '/'. The colons that
- * delimit segments are those written in wildcard text. With `foldCase` (Resource matching) the leading
- * segments are lower-cased, for comparison with normalizeResource(); ArnLike compares as written. A
- * pattern with fewer than six segments matches segment by segment too, its last segment standing for
- * the rest of the ARN (`arn:aws:*` covers every ARN of partition aws, `*` covers everything).
+ * An ARN pattern, matched per segment: wildcards in the five leading segments stay inside their
+ * segment, in the resource part they span ':' and '/'. The colons that delimit segments are those
+ * written in the policy's text. With `foldCase` (Resource matching) the leading segments are
+ * lower-cased, for comparison with normalizeResource(); ArnLike compares as written. A pattern with
+ * fewer than six segments matches segment by segment too, its last segment standing for the rest of
+ * the ARN (`arn:aws:*` covers every ARN of partition aws, `*` covers everything).
  */
-export function arnSource(parts: readonly PatternPart[], foldCase: boolean): string {
+export function arnSource(parts: readonly TemplatePart[], foldCase: boolean): SourcePiece[] {
   let colons = 0;
-  for (const p of parts) if (p.wildcard) for (const c of p.value) if (c === ':') colons++;
+  for (const p of parts) if (p.kind === 'text') for (const c of p.value) if (c === ':') colons++;
   // The segment from which wildcards span ':'.
   const spanFrom = Math.min(colons, 5);
   let seen = 0;
-  let out = '';
+  const out: SourcePiece[] = [];
   for (const p of parts) {
-    if (!p.wildcard) {
-      out += escapeRegex(seen < spanFrom && foldCase ? p.value.toLowerCase() : p.value);
-      continue;
+    const fold = seen < spanFrom && foldCase;
+    if (p.kind === 'variable') pushSource(out, { variable: p, fold });
+    else if (p.kind === 'literal') pushSource(out, escapeRegex(fold ? p.value.toLowerCase() : p.value));
+    else {
+      let chunk = '';
+      for (const c of p.value) {
+        if (seen >= spanFrom) chunk += globSource(c, 'span');
+        else if (c === ':') {
+          seen++;
+          chunk += ':';
+        } else chunk += globSource(foldCase ? c.toLowerCase() : c, 'segment');
+      }
+      pushSource(out, chunk);
     }
-    for (const c of p.value) {
-      if (seen >= spanFrom) out += globSource(c, 'span');
-      else if (c === ':') {
-        seen++;
-        out += ':';
-      } else out += globSource(foldCase ? c.toLowerCase() : c, 'segment');
+  }
+  return out;
+}
+
+/** The regex source of `pieces` for this request; undefined when a variable cannot be resolved. */
+export function renderSource(pieces: readonly SourcePiece[], resolve: (v: VariablePart) => string | undefined): string | undefined {
+  if (pieces.length === 1 && typeof pieces[0] === 'string') return pieces[0];
+  let out = '';
+  for (const piece of pieces) {
+    if (typeof piece === 'string') out += piece;
+    else {
+      const value = resolve(piece.variable);
+      if (value === undefined) return undefined;
+      out += escapeRegex(piece.fold ? value.toLowerCase() : value);
     }
   }
   return out;

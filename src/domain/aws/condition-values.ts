@@ -21,6 +21,15 @@ const ISO = /^(\d{4})-(\d{2})(?:-(\d{2})(?:[Tt](\d{2}):(\d{2})(?::(\d{2})(\.\d+)
  * Impossible dates (`2020-02-30`) are refused.
  */
 export function parseDate(text: string): number | undefined {
+  if (text === lastDate.text) return lastDate.value;
+  const value = parseDateText(text);
+  lastDate = { text, value };
+  return value;
+}
+// The same request value is compared by many statements: remember the last one parsed.
+let lastDate: { text: string; value: number | undefined } = { text: '', value: undefined };
+
+function parseDateText(text: string): number | undefined {
   if (EPOCH.test(text)) return Math.round(Number(text) * 1000);
   const m = ISO.exec(text);
   if (!m) return undefined;
@@ -81,6 +90,14 @@ function parseIpv6(text: string): bigint | undefined {
  * returned as the IPv4 address it carries, so IPv4 blocks match it.
  */
 export function parseIp(text: string): IpAddress | undefined {
+  if (text === lastIp.text) return lastIp.value;
+  const value = parseIpText(text);
+  lastIp = { text, value };
+  return value;
+}
+let lastIp: { text: string; value: IpAddress | undefined } = { text: '', value: undefined };
+
+function parseIpText(text: string): IpAddress | undefined {
   if (!text.includes(':')) {
     const v4 = parseIpv4(text);
     return v4 === undefined ? undefined : { v6: false, value: v4 };

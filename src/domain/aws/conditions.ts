@@ -4,10 +4,10 @@
 //
 // Block semantics: operators AND, keys inside an operator AND, values of one key OR; a negated
 // operator (StringNotEquals, NotIpAddress, …) is true when no policy value matches.
-import { anyOf, arnSource, spanSource } from './arn-match.ts';
+import { anyOf, arnSource, renderSource, spanSource, type SourcePiece } from './arn-match.ts';
 import { cidrContains, parseBase64, parseCidr, parseDate, parseIp, parseNumber } from './condition-values.ts';
 import type { RequestContext } from './context-values.ts';
-import { parseArnTemplate, parseTemplate, resolveTemplate, type Template } from './policy-variables.ts';
+import { ByValues, parseArnTemplate, parseTemplate, resolveText, type Resolver, type Template, type VariablePart } from './policy-variables.ts';
 
 type Family = 'string' | 'stringIgnoreCase' | 'stringLike' | 'numeric' | 'date' | 'bool' | 'binary' | 'ip' | 'arn' | 'null';
 type Compare = 'eq' | 'lt' | 'lte' | 'gt' | 'gte';
@@ -52,15 +52,16 @@ type ValueTest = (value: string) => boolean;
 
 /** One operator-and-key entry of a Condition block. */
 interface CompiledEntry {
-  /** lower-cased context key */
+  /** lower-cased context key, and as the policy spells it */
   readonly key: string;
+  readonly name: string;
   readonly spec: OperatorSpec;
   readonly ifExists: boolean;
   readonly set: 'none' | 'any' | 'all';
   /** the positive test, when the values hold no variables */
   readonly test?: ValueTest;
-  /** the value templates, when some hold variables (the test is built per request) */
-  readonly templates?: readonly Template[];
+  /** the test per combination of variable values, when some values hold variables */
+  readonly tests?: ByValues<ValueTest>;
   /** Null: the presence each policy value asks for (true = absent) */
   readonly wantAbsent?: readonly boolean[];
 }
@@ -72,7 +73,7 @@ export interface CompiledCondition {
 }
 
 /** The statement can never match (an operator IAM does not define). */
-const NEVER: CompiledCondition = { entries: [{ key: '', spec: { family: 'null', compare: 'eq', negated: false }, ifExists: false, set: 'none', wantAbsent: [] }], keys: [] };
+const NEVER: CompiledCondition = { entries: [{ key: '', name: '', spec: { family: 'null', compare: 'eq', negated: false }, ifExists: false, set: 'none', wantAbsent: [] }], keys: [] };
 
 function compare(c: Compare, a: number, b: number): boolean {
   return c === 'eq' ? a === b : c === 'lt' ? a < b : c === 'lte' ? a <= b : c === 'gt' ? a > b : a >= b;
@@ -126,17 +127,26 @@ function buildTest(spec: OperatorSpec, values: readonly string[]): ValueTest {
   }
 }
 
-/**
- * A policy value with its variables substituted: a regex source for the Like and ARN families (text
- * keeps its wildcards, escapes and substituted values match as written), plain text otherwise.
- */
-function renderValue(spec: OperatorSpec, t: Template, context: RequestContext): string | undefined {
-  const parts = resolveTemplate(t, context);
-  if (!parts) return undefined;
-  if (spec.family === 'stringLike') return spanSource(parts);
-  if (spec.family === 'arn') return arnSource(parts, false);
-  return parts.map((p) => p.value).join('');
+/** A policy value ready for substitution: regex source pieces (Like and ARN families) or a text template. */
+type ValueTemplate = { readonly source: readonly SourcePiece[] } | { readonly text: Template };
+
+function valueTemplate(spec: OperatorSpec, raw: string, variables: boolean): ValueTemplate {
+  if (spec.family === 'stringLike') return { source: spanSource(parseTemplate(raw, variables).parts) };
+  if (spec.family === 'arn') return { source: arnSource(parseArnTemplate(raw, variables).parts, false) };
+  return { text: parseTemplate(raw, variables) };
 }
+
+function templateVariables(t: ValueTemplate): VariablePart[] {
+  if ('text' in t) return [...t.text.variables];
+  return t.source.flatMap((piece) => (typeof piece === 'string' ? [] : [piece.variable]));
+}
+
+/** The value for this request: a regex source or text; undefined when a variable has no value. */
+function renderValue(t: ValueTemplate, resolve: Resolver): string | undefined {
+  return 'source' in t ? renderSource(t.source, resolve) : resolveText(t.text, resolve);
+}
+
+const noVariables: Resolver = () => undefined;
 
 function valueList(v: unknown): string[] {
   const list = Array.isArray(v) ? v : [v];
@@ -173,50 +183,51 @@ export function compileCondition(block: Record<string, Record<string, unknown>> 
       if (!keys.has(key)) keys.set(key, name);
       const values = valueList(raw);
       if (spec.family === 'null') {
-        entries.push({ key, spec, ifExists, set, wantAbsent: values.map((v) => v.toLowerCase() === 'true') });
+        entries.push({ key, name, spec, ifExists, set, wantAbsent: values.map((v) => v.toLowerCase() === 'true') });
         continue;
       }
       const withVariables = variables && VARIABLE_FAMILIES.has(spec.family);
-      const templates = values.map((v) => (spec.family === 'arn' ? parseArnTemplate(v, withVariables) : parseTemplate(v, withVariables)));
-      for (const t of templates) for (const p of t.variables) if (!keys.has(p.key)) keys.set(p.key, p.name);
-      if (templates.some((t) => t.variables.length > 0)) {
-        entries.push({ key, spec, ifExists, set, templates });
-      } else {
-        const rendered = templates.map((t) => renderValue(spec, t, EMPTY_CONTEXT)!);
-        entries.push({ key, spec, ifExists, set, test: buildTest(spec, rendered) });
-      }
+      const templates = values.map((v) => valueTemplate(spec, v, withVariables));
+      const used = templates.flatMap(templateVariables);
+      for (const v of used) if (!keys.has(v.key)) keys.set(v.key, v.name);
+      if (used.length > 0) entries.push({ key, name, spec, ifExists, set, tests: new ByValues(used, (resolve) => buildTest(spec, templates.map((t) => renderValue(t, resolve)!))) });
+      else entries.push({ key, name, spec, ifExists, set, test: buildTest(spec, templates.map((t) => renderValue(t, noVariables)!)) });
     }
   }
   return { entries, keys: [...keys].map(([key, name]) => ({ key, name })) };
 }
 
-const EMPTY_CONTEXT: RequestContext = { values: new Map() };
-
 /** Condition outcome: true, false, or `unresolved` when a policy variable has no value (the statement does not match). */
 export type ConditionResult = boolean | 'unresolved';
 
 function entryHolds(e: CompiledEntry, context: RequestContext): ConditionResult {
-  const present = context.values.get(e.key);
-  if (e.wantAbsent) return e.wantAbsent.some((absent) => absent === (present === undefined));
-  let test = e.test;
-  if (!test) {
-    const rendered: string[] = [];
-    for (const t of e.templates!) {
-      const r = renderValue(e.spec, t, context);
-      if (r === undefined) return 'unresolved';
-      rendered.push(r);
-    }
-    test = buildTest(e.spec, rendered);
+  const present = context.get(e.key, e.name);
+  if (e.wantAbsent) {
+    for (const absent of e.wantAbsent) if (absent === (present === undefined)) return true;
+    return false;
   }
+  const test = e.test ?? e.tests!.get(context);
+  if (test === undefined) return 'unresolved';
   if (present === undefined) {
     if (e.ifExists || e.set === 'all') return true;
     if (e.set === 'any') return false;
     return e.spec.negated;
   }
-  const ok: ValueTest = e.spec.negated ? (v) => !test(v) : test;
-  if (e.set === 'all') return present.every(ok);
-  if (e.set === 'any') return present.some(ok);
-  return e.spec.negated ? !present.some(test) : present.some(test);
+  // Each request value is "ok" when it matches some policy value (positive operators) or none (negated ones).
+  const want = !e.spec.negated;
+  if (e.set === 'all') {
+    for (const v of present) if (test(v) !== want) return false;
+    return true;
+  }
+  let anyMatch = false;
+  let anyOk = false;
+  for (const v of present) {
+    const m = test(v);
+    anyMatch ||= m;
+    anyOk ||= m === want;
+  }
+  if (e.set === 'any') return anyOk;
+  return want ? anyMatch : !anyMatch;
 }
 
 /** Whether every entry of the condition holds for `context`. */

@@ -1,5 +1,5 @@
 // The request context an IAM decision is made against: condition keys and their values as callers
-// supply them, and the normalized form the evaluator reads (names lower-cased, values as strings).
+// supply them, read case-insensitively, each value seen as a list of strings.
 
 /** One context value: a string, a list (multi-valued keys such as aws:TagKeys), a boolean or a number. */
 export type ContextValue = string | readonly string[] | boolean | number;
@@ -11,33 +11,53 @@ export type ContextValue = string | readonly string[] | boolean | number;
  */
 export type ContextValues = Readonly<Record<string, ContextValue>>;
 
-/** The context as the evaluator reads it: lower-cased key → its values as strings. Empty lists count as absent. */
-export interface RequestContext {
-  readonly values: ReadonlyMap<string, readonly string[]>;
-}
-
-function asStrings(v: ContextValue): readonly string[] {
-  if (typeof v === 'string') return [v];
-  if (typeof v === 'boolean' || typeof v === 'number') return [String(v)];
-  return v.map(String);
-}
-
 /**
- * Normalizes caller-supplied values. `defaults` fill keys the caller left out (the evaluator derives
- * aws:PrincipalArn and aws:PrincipalAccount from the principal this way); a key given twice in different
- * cases keeps the last spelling's value.
+ * The context as the evaluator reads it. Keys are looked up lower-cased; the caller's spelling is tried
+ * first and a lower-cased index is built only when that misses (most policies spell keys as AWS does).
  */
-export function requestContext(values: ContextValues, defaults: ContextValues = {}): RequestContext {
-  const map = new Map<string, readonly string[]>();
-  for (const [k, v] of Object.entries(defaults)) {
-    const list = asStrings(v);
-    if (list.length > 0) map.set(k.toLowerCase(), list);
+export class RequestContext {
+  private index?: Map<string, ContextValue>;
+  /** lower-cased key → its values (null: absent), for keys already asked for */
+  private readonly seen = new Map<string, readonly string[] | null>();
+
+  /**
+   * `defaults` fill keys the caller left out (the evaluator derives aws:PrincipalArn and
+   * aws:PrincipalAccount from the principal this way). A key given twice in different cases keeps one
+   * of the values, unspecified which.
+   */
+  constructor(private readonly given: ContextValues, private readonly defaults?: ContextValues) {}
+
+  private lookup(key: string, spelling: string): ContextValue | undefined {
+    const direct = Object.hasOwn(this.given, spelling) ? this.given[spelling] : undefined;
+    if (direct !== undefined) return direct;
+    if (!this.index) {
+      const index = new Map<string, ContextValue>();
+      for (const k in this.defaults) index.set(k.toLowerCase(), this.defaults[k]);
+      for (const k in this.given) index.set(k.toLowerCase(), this.given[k]);
+      this.index = index;
+    }
+    return this.index.get(key);
   }
-  for (const [k, v] of Object.entries(values)) {
-    const key = k.toLowerCase();
-    const list = asStrings(v);
-    if (list.length > 0) map.set(key, list);
-    else map.delete(key);
+
+  /**
+   * The values of the key (`key` lower-cased; `spelling` as the policy writes it, tried first), as
+   * strings; undefined when absent. An empty list counts as absent.
+   */
+  get(key: string, spelling: string = key): readonly string[] | undefined {
+    let values = this.seen.get(key);
+    if (values === undefined) {
+      const v = this.lookup(key, spelling);
+      values = v === undefined ? null
+        : typeof v === 'string' ? [v]
+        : typeof v === 'boolean' || typeof v === 'number' ? [String(v)]
+        : v.length === 0 ? null : v;
+      this.seen.set(key, values);
+    }
+    return values ?? undefined;
   }
-  return { values: map };
+
+  /** Whether the key is present (see get()). */
+  has(key: string, spelling: string = key): boolean {
+    return this.get(key, spelling) !== undefined;
+  }
 }

@@ -1,11 +1,11 @@
 // Compiles an already-parsed IAM policy document into matchers, once per document object (cached in
 // a WeakMap): lower-cased action sets and regexes, Resource patterns as per-segment ARN regexes,
 // Principal elements as lookup sets, Condition elements as compiled entries. Pure.
-import { anyOf, arnSource, compileActions, type ActionMatcher } from './arn-match.ts';
+import { anyOf, arnSource, compileActions, renderSource, type ActionMatcher } from './arn-match.ts';
 import { compileCondition, conditionHolds, type CompiledCondition, type ConditionResult } from './conditions.ts';
 import type { RequestContext } from './context-values.ts';
 import type { PolicyDocument, PolicyStatement, PrincipalValue } from './policy.ts';
-import { parseArnTemplate, resolveTemplate, type Template } from './policy-variables.ts';
+import { ByValues, parseArnTemplate, type VariablePart } from './policy-variables.ts';
 
 /** How a resource policy's Principal names the caller: the caller itself, its role (for a session), or its account. */
 export type PrincipalMatch = 'direct' | 'role' | 'account';
@@ -30,7 +30,9 @@ interface CompiledPrincipal {
 /** A Resource / NotResource element; `static` is the compiled regex when no pattern holds variables. */
 interface CompiledResources {
   readonly static?: RegExp | null;
-  readonly templates?: readonly Template[];
+  /** the regex per combination of variable values, when some pattern holds variables */
+  readonly byValues?: ByValues<RegExp | null>;
+  readonly variables: readonly VariablePart[];
 }
 
 /** One compiled statement; `index` is its position in the document, `keys` the context keys it reads. */
@@ -53,10 +55,14 @@ export interface CompiledStatement {
 /** A compiled policy document. */
 export interface CompiledPolicy {
   readonly statements: readonly CompiledStatement[];
+  /** lower-cased action → the statements whose Action / NotAction covers it (filled as actions are asked for) */
+  readonly byAction: Map<string, readonly CompiledStatement[]>;
 }
 
+/** Bound on byAction entries per policy; actions are a small set, a flood of invented ones is cut off. */
+const BY_ACTION_LIMIT = 512;
+
 const list = (v: string | readonly string[] | undefined): readonly string[] => (v === undefined ? [] : typeof v === 'string' ? [v] : v);
-const NO_CONTEXT: RequestContext = { values: new Map() };
 const ROOT_ARN = /^arn:[^:]+:iam::(\d{12}):root$/;
 const ACCOUNT_ID = /^\d{12}$/;
 
@@ -76,9 +82,11 @@ function compilePrincipal(p: PrincipalValue): CompiledPrincipal {
 }
 
 function compileResources(patterns: readonly string[], variables: boolean): CompiledResources {
-  const templates = patterns.map((p) => parseArnTemplate(p, variables));
-  if (templates.some((t) => t.variables.length > 0)) return { templates };
-  return { static: anyOf(templates.map((t) => arnSource(resolveTemplate(t, NO_CONTEXT)!, true))) };
+  const sources = patterns.map((p) => arnSource(parseArnTemplate(p, variables).parts, true));
+  const used = sources.flatMap((pieces) => pieces.flatMap((piece) => (typeof piece === 'string' ? [] : [piece.variable])));
+  const regex = (resolve: (v: VariablePart) => string | undefined) => anyOf(sources.map((pieces) => renderSource(pieces, resolve)!));
+  if (used.length > 0) return { byValues: new ByValues(used, regex), variables: used };
+  return { static: regex(() => undefined), variables: [] };
 }
 
 function compileStatement(st: PolicyStatement, index: number, variables: boolean): CompiledStatement {
@@ -87,7 +95,7 @@ function compileStatement(st: PolicyStatement, index: number, variables: boolean
   const condition = compileCondition(st.Condition, variables);
   const keys = new Map<string, string>();
   for (const k of condition?.keys ?? []) keys.set(k.key, k.name);
-  for (const t of resources?.templates ?? []) for (const v of t.variables) if (!keys.has(v.key)) keys.set(v.key, v.name);
+  for (const v of resources?.variables ?? []) if (!keys.has(v.key)) keys.set(v.key, v.name);
   const principal = st.Principal !== undefined ? st.Principal : st.NotPrincipal;
   return {
     index,
@@ -116,7 +124,7 @@ export function compilePolicy(doc: PolicyDocument): CompiledPolicy {
   if (!compiled) {
     const variables = doc.Version === '2012-10-17';
     const statements = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement as unknown as PolicyStatement];
-    compiled = { statements: statements.map((st, i) => compileStatement(st, i, variables)) };
+    compiled = { statements: statements.map((st, i) => compileStatement(st, i, variables)), byAction: new Map() };
     cache.set(doc, compiled);
   }
   return compiled;
@@ -127,6 +135,17 @@ export function actionApplies(st: CompiledStatement, action: string): boolean {
   return st.actions.test(action) !== st.notAction;
 }
 
+/** The statements of `policy` whose Action / NotAction covers the lower-cased `action`, in document order. */
+export function statementsFor(policy: CompiledPolicy, action: string): readonly CompiledStatement[] {
+  let list = policy.byAction.get(action);
+  if (list === undefined) {
+    list = policy.statements.filter((st) => actionApplies(st, action));
+    if (policy.byAction.size >= BY_ACTION_LIMIT) policy.byAction.clear();
+    policy.byAction.set(action, list);
+  }
+  return list;
+}
+
 /**
  * Whether the statement's Resource / NotResource covers `resource` (in normalizeResource() form);
  * 'unresolved' when a pattern's variable has no value. A statement without either element covers it.
@@ -134,16 +153,8 @@ export function actionApplies(st: CompiledStatement, action: string): boolean {
 export function resourceApplies(st: CompiledStatement, resource: string, context: RequestContext): ConditionResult {
   const r = st.resources;
   if (!r) return true;
-  let re = r.static;
-  if (re === undefined) {
-    const sources: string[] = [];
-    for (const t of r.templates!) {
-      const parts = resolveTemplate(t, context);
-      if (!parts) return 'unresolved';
-      sources.push(arnSource(parts, true));
-    }
-    re = anyOf(sources);
-  }
+  const re = r.byValues ? r.byValues.get(context) : r.static;
+  if (re === undefined) return 'unresolved';
   const hit = re !== null && re.test(resource);
   return hit !== st.notResource;
 }

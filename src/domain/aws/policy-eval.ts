@@ -3,8 +3,8 @@
 // AWS's documented order (identity reference §2.1; docs/access-control.md "How policies are
 // evaluated"). Pure and synchronous; documents are compiled once (policy-compile.ts).
 import { normalizeResource } from './arn-match.ts';
-import { requestContext, type ContextValues, type RequestContext } from './context-values.ts';
-import { actionApplies, compilePolicy, conditionApplies, principalApplies, resourceApplies, type PrincipalMatch } from './policy-compile.ts';
+import { RequestContext, type ContextValues } from './context-values.ts';
+import { compilePolicy, conditionApplies, principalApplies, resourceApplies, statementsFor, type CompiledStatement, type PrincipalMatch } from './policy-compile.ts';
 import type { PolicyDocument } from './policy.ts';
 
 export type { ContextValue, ContextValues } from './context-values.ts';
@@ -96,29 +96,28 @@ export interface EvalResult {
   missingContextKeys: string[];
 }
 
+/** An applicable statement: its policy, the compiled statement, how a resource policy named the caller. */
 interface Hit {
-  readonly policyId: string;
-  readonly sid?: string;
-  readonly effect: 'Allow' | 'Deny';
+  readonly policy: PolicyInput;
+  readonly statement: CompiledStatement;
   readonly principal: PrincipalMatch;
 }
 
+/** What one scan of the request's policies found. */
 interface Scan {
   readonly context: RequestContext;
   readonly action: string;
   readonly resource: string;
   readonly principal: EvalPrincipal;
   readonly hasBoundary: boolean;
+  /** lower-cased key → policy spelling, of keys applicable statements read and the request lacks */
   missing?: Map<string, string>;
 }
 
-/** Applicable statements of `policies`; resource policies also match their Principal element. */
-function scan(policies: readonly PolicyInput[], resourceSide: boolean, s: Scan): { allows: Hit[]; denies: Hit[] } {
-  const allows: Hit[] = [];
-  const denies: Hit[] = [];
+/** Pushes the applicable statements of `policies` onto `allows` / `denies`; resource policies also match their Principal element. */
+function scan(policies: readonly PolicyInput[], resourceSide: boolean, s: Scan, allows: Hit[], denies: Hit[]): void {
   for (const policy of policies) {
-    for (const st of compilePolicy(policy.document).statements) {
-      if (!actionApplies(st, s.action)) continue;
+    for (const st of statementsFor(compilePolicy(policy.document), s.action)) {
       let principal: PrincipalMatch | undefined = 'direct';
       if (resourceSide) {
         principal = principalApplies(st, s.principal, s.hasBoundary);
@@ -128,77 +127,97 @@ function scan(policies: readonly PolicyInput[], resourceSide: boolean, s: Scan):
       if (onResource === false) continue;
       // The statement is about this request: report the keys it reads that the request lacks.
       for (const k of st.keys) {
-        if (!s.context.values.has(k.key)) (s.missing ??= new Map()).set(k.key, s.missing.get(k.key) ?? k.name);
+        if (!s.context.has(k.key, k.name)) {
+          s.missing ??= new Map();
+          if (!s.missing.has(k.key)) s.missing.set(k.key, k.name);
+        }
       }
-      if (onResource === 'unresolved') continue;
-      if (conditionApplies(st, s.context) !== true) continue;
-      const hit: Hit = { policyId: policy.id, ...(st.sid !== undefined ? { sid: st.sid } : {}), effect: st.effect, principal };
-      (st.effect === 'Deny' ? denies : allows).push(hit);
+      if (onResource === 'unresolved' || conditionApplies(st, s.context) !== true) continue;
+      (st.effect === 'Deny' ? denies : allows).push({ policy, statement: st, principal });
     }
   }
-  return { allows, denies };
 }
 
-const asMatched = (hits: readonly Hit[]): MatchedStatement[] =>
-  hits.map((h) => ({ policyId: h.policyId, ...(h.sid !== undefined ? { sid: h.sid } : {}), effect: h.effect }));
+function matchedOf(hits: readonly Hit[]): MatchedStatement[] {
+  const out: MatchedStatement[] = [];
+  for (const h of hits) out.push(h.statement.sid !== undefined ? { policyId: h.policy.id, sid: h.statement.sid, effect: h.statement.effect } : { policyId: h.policy.id, effect: h.statement.effect });
+  return out;
+}
+
+function decided(decision: Decision, reason: DecisionReason, hits: readonly Hit[], s: Scan): EvalResult {
+  return { decision, reason, matched: matchedOf(hits), missingContextKeys: s.missing ? [...s.missing.values()] : [] };
+}
+
+function byMatch(hits: readonly Hit[], m: PrincipalMatch): Hit[] {
+  const out: Hit[] = [];
+  for (const h of hits) if (h.principal === m) out.push(h);
+  return out;
+}
 
 /** Evaluates one request (see docs/access-control.md for the algorithm and every choice made). */
 export function evaluate(req: EvalRequest): EvalResult {
   const p = req.principal;
   const signed = p.kind === 'root' || p.kind === 'user' || p.kind === 'assumed-role';
-  const context = requestContext(req.context, signed ? { 'aws:PrincipalArn': p.arn, 'aws:PrincipalAccount': p.accountId } : {});
-  const s: Scan = { context, action: req.action.toLowerCase(), resource: normalizeResource(req.resource), principal: p, hasBoundary: req.permissionsBoundary !== undefined };
-  const none = { allows: [] as Hit[], denies: [] as Hit[] };
-  const identity = signed ? scan(req.identityPolicies, false, s) : none;
-  const boundary = signed && req.permissionsBoundary ? scan([req.permissionsBoundary], false, s) : undefined;
-  const session = signed && req.sessionPolicies ? scan(req.sessionPolicies, false, s) : undefined;
-  const resource = scan(req.resourcePolicies, true, s);
-  const missingContextKeys = s.missing ? [...s.missing.values()] : [];
-  const result = (decision: Decision, reason: DecisionReason, matched: Hit[] = []): EvalResult => ({ decision, reason, matched: asMatched(matched), missingContextKeys });
+  const s: Scan = {
+    context: new RequestContext(req.context, signed ? { 'aws:PrincipalArn': p.arn, 'aws:PrincipalAccount': p.accountId } : {}),
+    action: req.action.toLowerCase(),
+    resource: normalizeResource(req.resource),
+    principal: p,
+    hasBoundary: req.permissionsBoundary !== undefined,
+  };
+  const identityAllows: Hit[] = [];
+  const identityDenies: Hit[] = [];
+  const boundaryAllows: Hit[] = [];
+  const boundaryDenies: Hit[] = [];
+  const sessionAllows: Hit[] = [];
+  const sessionDenies: Hit[] = [];
+  const resourceAllows: Hit[] = [];
+  const resourceDenies: Hit[] = [];
+  const boundary = signed ? req.permissionsBoundary : undefined;
+  const sessions = signed ? req.sessionPolicies : undefined;
+  if (signed) scan(req.identityPolicies, false, s, identityAllows, identityDenies);
+  if (boundary) scan([boundary], false, s, boundaryAllows, boundaryDenies);
+  if (sessions) scan(sessions, false, s, sessionAllows, sessionDenies);
+  scan(req.resourcePolicies, true, s, resourceAllows, resourceDenies);
 
   // 1. An applicable Deny in any policy wins.
-  const denied: [DecisionReason, Hit[]][] = [
-    ['explicit-identity', identity.denies], ['explicit-resource', resource.denies],
-    ['explicit-boundary', boundary?.denies ?? []], ['explicit-session', session?.denies ?? []],
-  ];
-  const firstDeny = denied.find(([, hits]) => hits.length > 0);
-  if (firstDeny) return result('ExplicitDeny', firstDeny[0], denied.flatMap(([, hits]) => hits));
+  if (identityDenies.length + resourceDenies.length + boundaryDenies.length + sessionDenies.length > 0) {
+    const reason: DecisionReason = identityDenies.length > 0 ? 'explicit-identity' : resourceDenies.length > 0 ? 'explicit-resource' : boundaryDenies.length > 0 ? 'explicit-boundary' : 'explicit-session';
+    return decided('ExplicitDeny', reason, [...identityDenies, ...resourceDenies, ...boundaryDenies, ...sessionDenies], s);
+  }
 
-  const byKind = (m: PrincipalMatch) => resource.allows.filter((h) => h.principal === m);
-  const direct = byKind('direct');
-  if (!signed) return direct.length > 0 ? result('Allow', 'resource', direct) : result('ImplicitDeny', 'resource');
+  const direct = byMatch(resourceAllows, 'direct');
+  if (!signed) return direct.length > 0 ? decided('Allow', 'resource', direct, s) : decided('ImplicitDeny', 'resource', [], s);
 
   // 2. The principal's own side: identity policies (the root user of its account may do anything),
   //    intersected with the permissions boundary and the session policies when present.
   const root = p.kind === 'root';
-  const boundaryOk = !boundary || boundary.allows.length > 0;
-  const sessionOk = !session || session.allows.length > 0;
-  const identityAllows = root || identity.allows.length > 0;
-  const limits = [...(boundary?.allows ?? []), ...(session?.allows ?? [])];
-  const ownSide = identityAllows && boundaryOk && sessionOk;
-  const ownReason = (rpAllowsRole: boolean): DecisionReason =>
-    !(identityAllows || rpAllowsRole) ? 'identity' : !boundaryOk ? 'boundary' : 'session';
-  const ownAllow = (extra: Hit[] = []) => result('Allow', root ? 'root' : 'identity', [...identity.allows, ...limits, ...extra]);
-
-  const role = byKind('role');
-  const account = byKind('account');
-  const ordinary = (req.resourcePolicyKind ?? 'ordinary') === 'ordinary';
+  const boundaryOk = !boundary || boundaryAllows.length > 0;
+  const sessionOk = !sessions || sessionAllows.length > 0;
+  const identityOk = root || identityAllows.length > 0;
+  const ownSide = identityOk && boundaryOk && sessionOk;
+  const role = byMatch(resourceAllows, 'role');
+  const account = byMatch(resourceAllows, 'account');
+  // Why the own side failed; an Allow naming a session's role stands in for identity policies in the same account.
+  const ownReason: DecisionReason = !identityOk && !(role.length > 0 && p.accountId === req.resourceAccount) ? 'identity' : !boundaryOk ? 'boundary' : 'session';
+  const ownAllowHits = [...identityAllows, ...boundaryAllows, ...sessionAllows];
 
   if (p.accountId !== req.resourceAccount) {
     // 4. Cross account: the principal's account and the resource's account must both allow.
-    if (!ownSide) return result('ImplicitDeny', ownReason(false));
-    const resourceSide = [...direct, ...role, ...account];
-    return resourceSide.length > 0 ? ownAllow(resourceSide) : result('ImplicitDeny', 'resource');
+    if (!ownSide) return decided('ImplicitDeny', ownReason, [], s);
+    if (resourceAllows.length === 0) return decided('ImplicitDeny', 'resource', [], s);
+    return decided('Allow', root ? 'root' : 'identity', [...ownAllowHits, ...resourceAllows], s);
   }
 
   // 3. Same account. A resource policy naming the user or session itself suffices; naming the role of
   //    a session suffices within the boundary and session policies; naming the account delegates to
   //    the identity side. Trust and key policies must allow the principal themselves.
-  if (direct.length > 0) return result('Allow', 'resource', direct);
-  if (role.length > 0 && boundaryOk && sessionOk) return result('Allow', 'resource', [...role, ...limits]);
-  if (ordinary) return ownSide ? ownAllow(account) : result('ImplicitDeny', ownReason(role.length > 0));
-  if (account.length === 0 && role.length === 0) return result('ImplicitDeny', 'resource');
-  return ownSide && account.length > 0 ? ownAllow(account) : result('ImplicitDeny', ownReason(role.length > 0));
+  if (direct.length > 0) return decided('Allow', 'resource', direct, s);
+  if (role.length > 0 && boundaryOk && sessionOk) return decided('Allow', 'resource', [...role, ...boundaryAllows, ...sessionAllows], s);
+  const ordinary = (req.resourcePolicyKind ?? 'ordinary') === 'ordinary';
+  if (!ordinary && account.length === 0 && role.length === 0) return decided('ImplicitDeny', 'resource', [], s);
+  if (ownSide && (ordinary || account.length > 0)) return decided('Allow', root ? 'root' : 'identity', [...ownAllowHits, ...account], s);
+  return decided('ImplicitDeny', ownReason, [], s);
 }
 
 const DENY_PHRASES: Record<DecisionReason, string | undefined> = {

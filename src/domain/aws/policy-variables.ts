@@ -11,12 +11,20 @@ import type { RequestContext } from './context-values.ts';
 export type TemplatePart =
   | { readonly kind: 'text'; readonly value: string }
   | { readonly kind: 'literal'; readonly value: string }
-  | { readonly kind: 'variable'; readonly key: string; readonly name: string; readonly fallback?: string };
+  | VariablePart;
+
+/** A variable: the context key (lower-cased), its spelling in the policy, an optional default. */
+export interface VariablePart {
+  readonly kind: 'variable';
+  readonly key: string;
+  readonly name: string;
+  readonly fallback?: string;
+}
 
 /** A policy string split into parts; `variables` lists the variable parts (empty for most strings). */
 export interface Template {
   readonly parts: readonly TemplatePart[];
-  readonly variables: readonly Extract<TemplatePart, { kind: 'variable' }>[];
+  readonly variables: readonly VariablePart[];
 }
 
 const ESCAPES = new Set(['*', '?', '$']);
@@ -54,44 +62,64 @@ export function parseTemplate(text: string, variables: boolean): Template {
     i = close + 1;
   }
   if (buffered) parts.push({ kind: 'text', value: buffered });
-  return { parts, variables: parts.filter((p): p is Extract<TemplatePart, { kind: 'variable' }> => p.kind === 'variable') };
+  return { parts, variables: parts.filter((p): p is VariablePart => p.kind === 'variable') };
 }
 
 /**
  * The value a variable stands for in this request: the key's single value, else the default; undefined
  * when the key is absent or has several values and no default is given (the statement then does not match).
  */
-export function resolveVariable(part: Extract<TemplatePart, { kind: 'variable' }>, context: RequestContext): string | undefined {
-  const values = context.values.get(part.key);
+export function resolveVariable(part: VariablePart, context: RequestContext): string | undefined {
+  const values = context.get(part.key, part.name);
   if (values !== undefined && values.length === 1) return values[0];
   return part.fallback;
 }
 
-/** A policy string after substitution: `wildcard` parts keep `*` and `?` as wildcards, the others match as written. */
-export interface ResolvedPart {
-  readonly wildcard: boolean;
-  readonly value: string;
-}
+/** Resolves a variable part to its value for this request, or undefined. */
+export type Resolver = (part: VariablePart) => string | undefined;
 
-/** Substitutes the template's variables; undefined when one cannot be resolved. */
-export function resolveTemplate(template: Template, context: RequestContext): ResolvedPart[] | undefined {
-  const out: ResolvedPart[] = [];
+/** The template's text with variables substituted (for operators without wildcards); undefined when unresolvable. */
+export function resolveText(template: Template, resolve: Resolver): string | undefined {
+  let out = '';
   for (const part of template.parts) {
-    if (part.kind === 'variable') {
-      const value = resolveVariable(part, context);
+    if (part.kind !== 'variable') out += part.value;
+    else {
+      const value = resolve(part);
       if (value === undefined) return undefined;
-      out.push({ wildcard: false, value });
-    } else {
-      out.push({ wildcard: part.kind === 'text', value: part.value });
+      out += value;
     }
   }
   return out;
 }
 
-/** The template's text with variables substituted (wildcards have no meaning here); undefined when unresolvable. */
-export function resolveText(template: Template, context: RequestContext): string | undefined {
-  const parts = resolveTemplate(template, context);
-  return parts?.map((p) => p.value).join('');
+const BY_VALUES_LIMIT = 256;
+
+/**
+ * What a policy string with variables builds (a regex, a test), cached per distinct combination of
+ * the variables' values: requests by the same principal resolve them the same way.
+ */
+export class ByValues<T> {
+  private readonly cache = new Map<string, T>();
+
+  /** `build` gets a resolver that answers each of `variables` (never undefined for them). */
+  constructor(private readonly variables: readonly VariablePart[], private readonly build: (resolve: Resolver) => T) {}
+
+  /** The built value for this request; undefined when a variable cannot be resolved. */
+  get(context: RequestContext): T | undefined {
+    let key = '';
+    for (const v of this.variables) {
+      const value = resolveVariable(v, context);
+      if (value === undefined) return undefined;
+      key += value + '\u0000';
+    }
+    let built = this.cache.get(key);
+    if (built === undefined) {
+      if (this.cache.size >= BY_VALUES_LIMIT) this.cache.clear();
+      built = this.build((part) => resolveVariable(part, context));
+      this.cache.set(key, built);
+    }
+    return built;
+  }
 }
 
 /**
