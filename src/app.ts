@@ -11,7 +11,7 @@ import { openLocalSecretBox } from './adapters/secret-box-local/index.ts';
 import type { IdentityStore } from './ports/identity-store.ts';
 import type { SecretBox } from './ports/secret-box.ts';
 import { AuthenticationService } from './services/authentication.ts';
-import { AuthorizationService } from './services/authorization.ts';
+import { AuthorizationService, type Denial } from './services/authorization.ts';
 import { IdentityService } from './services/identity.ts';
 import { IamService } from './services/iam.ts';
 import { TokenService } from './services/tokens.ts';
@@ -115,7 +115,8 @@ export async function openStores(config: Config, opts: { clock?: Clock; shared?:
   return { meta, blobs, identity, box };
 }
 
-export function buildServices(config: Config, stores: Stores, clock: Clock = systemClock): Services {
+/** `onDenied` hears every access denial (the server logs each with the statement that decided). */
+export function buildServices(config: Config, stores: Stores, clock: Clock = systemClock, onDenied?: (d: Denial) => void): Services {
   const deps: ServiceDeps = { meta: stores.meta, blobs: stores.blobs, clock, registryId: config.accountId, newId: randomUUID };
   const repositories = new RepositoryService(deps);
   const identity = new IdentityService(stores.identity, stores.box, clock, config.accountId);
@@ -124,6 +125,7 @@ export function buildServices(config: Config, stores: Stores, clock: Clock = sys
   const images = new ImageService(deps, repositories, manifests);
   const archive = new ArchiveService(deps, repositories, images);
   const blobs = new BlobService(deps, repositories);
+  const iam = new IamService(stores.identity, stores.box, clock);
   return {
     repositories, blobs, manifests, images,
     gc: new GarbageCollector(deps, blobs, { graceSeconds: config.gcGraceSeconds, batchSize: config.gcBatchSize, uploadTtlSeconds: config.uploadTtlSeconds }),
@@ -131,7 +133,8 @@ export function buildServices(config: Config, stores: Stores, clock: Clock = sys
     archive, pullExclusions: new PullExclusionService(deps),
     downloadUrls: new DownloadUrlService(stores.box.derive('blob-download-url'), clock, config.accountId),
     policies: new PolicyService(deps, repositories),
-    identity, iam: new IamService(stores.identity, stores.box, clock), authn: new AuthenticationService(identity, tokens, clock, config.region), authz: new AuthorizationService(),
+    identity, iam, authn: new AuthenticationService(identity, tokens, clock, config.region),
+    authz: new AuthorizationService({ meta: stores.meta, iam, clock, region: config.region, ...(onDenied ? { onDenied } : {}) }),
   };
 }
 
@@ -204,7 +207,7 @@ async function allRepositoryStats(meta: MetadataStore): Promise<RepositoryStats[
 export async function buildApp(config: Config, opts: { logger?: Logger; clock?: Clock; bound?: BoundServer } = {}): Promise<App> {
   const log = opts.logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
   const stores = await openStores(config, { clock: opts.clock, health: loggingStorageHealth(log) });
-  const services = buildServices(config, stores, opts.clock);
+  const services = buildServices(config, stores, opts.clock, (d) => log.info({ ...d }, 'access denied'));
   const rootFile = await bootstrapRootKey(config, services, process.env);
   if (rootFile) log.warn({ file: rootFile }, 'generated the root access key; its id and secret are in this file (shown once, keep it safe)');
   const metrics = config.metrics

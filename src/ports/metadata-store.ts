@@ -138,6 +138,13 @@ export interface RepositoryRecords {
   /** Registry-wide settings (registry policy, account settings) by name. */
   getSetting(name: string): Promise<string | undefined>;
   putSetting(name: string, value: string | undefined): Promise<void>;
+  /**
+   * A number that moves whenever something access decisions read changes: a repository's policy,
+   * tags or existence, registry settings and policy, IAM users, roles, policies, attachments and
+   * tags (not usage records such as last-used times), whoever wrote it (this process or another on
+   * the same store). The authorizer caches what it derives from those records until it moves.
+   */
+  accessVersion(): Promise<number>;
 }
 
 /** Which repository may see which blob, and the fenced push path (reservation, then link) garbage collection relies on. */

@@ -1,13 +1,233 @@
-// The one authorization point: every ECR operation and every /v2/ request asks here whether a
-// principal may perform an IAM action on a resource. For now the account's root may do everything;
-// identity, repository and registry policies come with access control.
+// The one authorization point: every ECR operation, every /v2/ request and every IAM/STS operation
+// asks here whether a principal may perform an IAM action on a resource. The decision is the pure
+// evaluator's (domain/aws/policy-eval.ts) over the principal's identity policies and boundary (the
+// IAM records), the repository's policy and the registry policy (REGISTRY_POLICY_SCOPE V2: every
+// ECR action; V1: only the actions it honours), with the request's context keys. What it reads from
+// the stores is cached until the store's access version moves, so a repeated request costs one
+// counter read and one evaluation.
+import { denialMessage, evaluate, type ContextValues, type EvalPrincipal, type EvalResult, type PolicyInput } from '../domain/aws/policy-eval.ts';
+import { parsePolicy, V1_REGISTRY_ACTIONS, type PolicyDocument, type RegistryPolicyScope } from '../domain/aws/policy.ts';
 import { errors } from '../domain/errors.ts';
+import type { MetadataStore } from '../ports/metadata-store.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { PolicyOwner } from '../ports/identity-store.ts';
+import type { IamService } from './iam.ts';
 import type { Principal } from './identity.ts';
+import { REGISTRY_POLICY_KEY } from './policies.ts';
+
+/** What the transport knows of the request beyond who signed it (context keys of §2.4). */
+export interface RequestFacts {
+  /** The client's address (the socket's; Wharf trusts no forwarding header). */
+  readonly sourceIp?: string;
+  /** TLS terminated at Wharf. */
+  readonly secureTransport?: boolean;
+  readonly userAgent?: string;
+  /** Tags the request sets (CreateRepository, TagResource): aws:RequestTag/<k> and aws:TagKeys. */
+  readonly requestTags?: Readonly<Record<string, string>>;
+  /** Tag keys the request names without values (UntagResource): aws:TagKeys. */
+  readonly tagKeys?: readonly string[];
+}
+
+/** A denied request, for the log: who, what, on what, and the statements (with their Sid) that decided. */
+export interface Denial {
+  readonly principal: string;
+  readonly action: string;
+  readonly resource: string;
+  readonly decision: EvalResult['decision'];
+  readonly reason: EvalResult['reason'];
+  readonly statements: readonly { policy: string; sid?: string }[];
+}
+
+export interface AuthorizationDeps {
+  readonly meta: MetadataStore;
+  readonly iam: IamService;
+  readonly clock: Clock;
+  readonly region: string;
+  /** Told of every denial (the server logs it at info). */
+  readonly onDenied?: (d: Denial) => void;
+}
+
+/** The identity side of a principal, read from the IAM records. */
+interface IdentitySide {
+  readonly policies: PolicyInput[];
+  readonly boundary?: PolicyInput;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** A repository as decisions see it: its policy (none when it has none) and its resource tags. */
+interface RepositorySide {
+  readonly policy?: PolicyInput;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+interface RegistrySide {
+  readonly policy?: PolicyInput;
+  readonly scope: RegistryPolicyScope;
+}
+
+/** Entries each cache keeps at most (a registry sees few distinct principals and hot repositories). */
+const CACHE_MAX = 4096;
+const V1_ACTIONS = new Set<string>(V1_REGISTRY_ACTIONS.map((a) => a.toLowerCase()));
+/**
+ * What the account's root may always do, whatever the resource policies say: read, replace and remove
+ * them, so a policy that denies everyone (set with `force`) can be undone, as S3's root can always
+ * delete a bucket policy (docs/access-control.md).
+ */
+const ROOT_RECOVERY = new Set(['ecr:getrepositorypolicy', 'ecr:setrepositorypolicy', 'ecr:deleterepositorypolicy',
+  'ecr:getregistrypolicy', 'ecr:putregistrypolicy', 'ecr:deleteregistrypolicy']);
+const REPOSITORY_ARN = /^arn:aws:ecr:([^:]*):([0-9]{12}):repository\/(.+)$/;
+
+/** `arn:aws:iam::A:user/path/name` → name (the last segment). */
+function lastSegment(arn: string): string {
+  return arn.slice(arn.lastIndexOf('/') + 1);
+}
+
+function boundedSet<K, V>(map: Map<K, V>, key: K, value: V): V {
+  if (map.size >= CACHE_MAX) map.delete(map.keys().next().value as K);
+  map.set(key, value);
+  return value;
+}
 
 export class AuthorizationService {
-  /** Throws AccessDenied / DENIED with AWS's wording when the principal may not act. */
-  authorize(principal: Principal, action: string, resourceArn: string): void {
-    if (principal.kind === 'root') return;
-    throw errors.denied({ reason: `User: ${principal.arn} is not authorized to perform: ${action} on resource: ${resourceArn} because no identity-based policy allows the ${action} action` });
+  private version = -1;
+  private readonly identities = new Map<string, Promise<IdentitySide | undefined>>();
+  private readonly repositories = new Map<string, Promise<RepositorySide | undefined>>();
+  private registry: Promise<RegistrySide> | undefined;
+
+  constructor(private readonly d: AuthorizationDeps) {}
+
+  /**
+   * Throws AccessDenied (API) / DENIED (/v2/) with AWS's wording unless `principal` may perform
+   * `action` on `resource` (an ARN, or `*` for actions without a resource type).
+   */
+  async authorize(principal: Principal, action: string, resource: string, facts: RequestFacts = {}): Promise<void> {
+    const result = await this.decide(principal, action, resource, facts);
+    if (result.decision === 'Allow') return;
+    this.d.onDenied?.({
+      principal: principal.arn, action, resource, decision: result.decision, reason: result.reason,
+      statements: result.matched.map((m) => ({ policy: m.policyId, ...(m.sid !== undefined ? { sid: m.sid } : {}) })),
+    });
+    throw errors.denied({ reason: denialMessage(principal.arn, action, resource, result) });
+  }
+
+  /** The evaluator's decision, without throwing (IAM's simulate operations and tests use it). */
+  async decide(principal: Principal, action: string, resource: string, facts: RequestFacts = {}): Promise<EvalResult> {
+    await this.refresh();
+    const repoMatch = REPOSITORY_ARN.exec(resource);
+    if (principal.kind === 'root' && ROOT_RECOVERY.has(action.toLowerCase()) && (!repoMatch || repoMatch[2] === principal.accountId)) {
+      return { decision: 'Allow', reason: 'root', matched: [], missingContextKeys: [] };
+    }
+    const ecr = action.toLowerCase().startsWith('ecr:');
+    const [identity, repository, registry] = await Promise.all([
+      this.identityOf(principal),
+      repoMatch ? this.repositoryOf(repoMatch[3]) : undefined,
+      ecr ? this.registryOf() : undefined,
+    ]);
+    const resourcePolicies: PolicyInput[] = [];
+    if (repository?.policy) resourcePolicies.push(repository.policy);
+    if (registry?.policy && (registry.scope === 'V2' || V1_ACTIONS.has(action.toLowerCase()))) resourcePolicies.push(registry.policy);
+    const evalPrincipal: EvalPrincipal = { arn: principal.arn, accountId: principal.accountId, kind: principal.kind };
+    if (principal.kind !== 'root' && identity === undefined) {
+      // The user (or role) is gone: nothing allows it any more.
+      return { decision: 'ImplicitDeny', reason: 'identity', matched: [], missingContextKeys: [] };
+    }
+    return evaluate({
+      principal: evalPrincipal, action, resource,
+      resourceAccount: repoMatch ? repoMatch[2] : principal.accountId,
+      context: this.context(principal, identity, repository, facts),
+      identityPolicies: identity?.policies ?? [],
+      ...(identity?.boundary ? { permissionsBoundary: identity.boundary } : {}),
+      resourcePolicies,
+    });
+  }
+
+  /** The context keys of §2.4 that Wharf can supply for this request. */
+  private context(p: Principal, identity: IdentitySide | undefined, repository: RepositorySide | undefined, facts: RequestFacts): ContextValues {
+    const now = this.d.clock.now();
+    const c: Record<string, string | boolean | number | readonly string[]> = {
+      'aws:CurrentTime': now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      'aws:EpochTime': Math.floor(now.getTime() / 1000),
+      'aws:RequestedRegion': this.d.region,
+      'aws:SecureTransport': facts.secureTransport === true,
+      'aws:PrincipalType': p.kind === 'root' ? 'Account' : 'User',
+      'aws:userid': p.kind === 'root' ? p.accountId : (p.userId ?? ''),
+    };
+    if (p.kind === 'user') c['aws:username'] = lastSegment(p.arn);
+    if (facts.sourceIp) c['aws:SourceIp'] = facts.sourceIp;
+    if (facts.userAgent) c['aws:UserAgent'] = facts.userAgent;
+    for (const [k, v] of Object.entries(identity?.tags ?? {})) c[`aws:PrincipalTag/${k}`] = v;
+    for (const [k, v] of Object.entries(repository?.tags ?? {})) {
+      c[`aws:ResourceTag/${k}`] = v;
+      c[`ecr:ResourceTag/${k}`] = v;
+    }
+    const keys = [...Object.keys(facts.requestTags ?? {}), ...(facts.tagKeys ?? [])];
+    for (const [k, v] of Object.entries(facts.requestTags ?? {})) c[`aws:RequestTag/${k}`] = v;
+    if (keys.length > 0) c['aws:TagKeys'] = keys;
+    return c;
+  }
+
+  /** Drops every cached record once the store's access version has moved (a write by anyone). */
+  private async refresh(): Promise<void> {
+    const v = await this.d.meta.accessVersion();
+    if (v === this.version) return;
+    this.version = v;
+    this.identities.clear();
+    this.repositories.clear();
+    this.registry = undefined;
+  }
+
+  private identityOf(p: Principal): Promise<IdentitySide | undefined> | undefined {
+    if (p.kind === 'root') return undefined;
+    const cached = this.identities.get(p.arn);
+    if (cached) return cached;
+    const owner: PolicyOwner = { kind: 'user', accountId: p.accountId, name: lastSegment(p.arn) };
+    const read = (async (): Promise<IdentitySide | undefined> => {
+      const set = await this.d.iam.policiesFor(owner);
+      if (!set) return undefined;
+      const tags = Object.fromEntries((await this.d.iam.listTags(owner.accountId, { kind: owner.kind, name: owner.name })).map((t) => [t.key, t.value]));
+      return {
+        policies: set.identity.map((s) => ({ id: s.source, document: s.document })),
+        ...(set.boundary ? { boundary: { id: set.boundary.source, document: set.boundary.document } } : {}),
+        tags,
+      };
+    })();
+    read.catch(() => this.identities.delete(p.arn));
+    return boundedSet(this.identities, p.arn, read);
+  }
+
+  private repositoryOf(name: string): Promise<RepositorySide | undefined> {
+    const cached = this.repositories.get(name);
+    if (cached) return cached;
+    const read = (async (): Promise<RepositorySide | undefined> => {
+      const [policy, tags] = await Promise.all([this.d.meta.getRepositoryPolicy(name), this.d.meta.getResourceTags(name)]);
+      if (!policy) return undefined;
+      return { ...(policy.text !== undefined ? { policy: { id: `repository/${name}`, document: parseStored(policy.text, 'repository') } } : {}), tags: tags ?? {} };
+    })();
+    read.catch(() => this.repositories.delete(name));
+    return boundedSet(this.repositories, name, read);
+  }
+
+  private registryOf(): Promise<RegistrySide> {
+    this.registry ??= (async () => {
+      const [text, scope] = await Promise.all([this.d.meta.getSetting(REGISTRY_POLICY_KEY), this.d.meta.getSetting('account-setting:REGISTRY_POLICY_SCOPE')]);
+      const s = (scope ?? 'V2') as RegistryPolicyScope;
+      return { scope: s, ...(text !== undefined ? { policy: { id: 'registry-policy', document: parseStored(text, 'registry', s) } } : {}) };
+    })();
+    const r = this.registry;
+    r.catch(() => { if (this.registry === r) this.registry = undefined; });
+    return r;
+  }
+}
+
+/**
+ * A stored repository or registry policy, parsed. It passed the same check when it was stored; a
+ * registry policy stored under V2 and read under V1 may fail it, and then counts as no policy for
+ * the V1 actions rather than refusing everything.
+ */
+function parseStored(text: string, kind: 'repository' | 'registry', scope?: RegistryPolicyScope): PolicyDocument {
+  try {
+    return parsePolicy(text, kind, scope);
+  } catch {
+    return parsePolicy(text, kind, 'V2');
   }
 }

@@ -59,6 +59,22 @@ export function metadataRepositoryRecordContract(ctx: MetadataContractContext): 
       assert.deepEqual(seen, ['IMMUTABLE']);
     });
 
+    test('accessVersion moves with what access decisions read, and not with pushes', async () => {
+      const moved = async (what: string, change: () => Promise<unknown>, expected = true) => {
+        const before = await s.accessVersion();
+        await change();
+        assert.equal((await s.accessVersion()) !== before, expected, what);
+      };
+      await moved('createRepository', () => s.createRepository('av', T0));
+      await moved('setRepositoryPolicy', () => s.setRepositoryPolicy('av', '{"Version":"2012-10-17","Statement":[]}'));
+      await moved('removing the policy', () => s.setRepositoryPolicy('av', undefined));
+      await moved('changeResourceTags', () => s.changeResourceTags('av', { team: 'a' }, [], 50));
+      await moved('putSetting', () => s.putSetting('registry-policy', '{}'));
+      await moved('a push', () => s.putManifest('av', ctx.manifest(), 'v1', T0, () => {}), false);
+      await moved('updateRepository', () => s.updateRepository('av', { scanOnPush: true }), false);
+      await moved('deleteRepository', () => s.deleteRepository('av'));
+    });
+
     test('listRepositoryRecords returns full records in byte order, paginated like listRepositories', async () => {
       const names = ['b', 'a/b', 'a-b', 'a.b', 'a_b', 'ab', 'a'];
       for (const n of shuffled(names)) await s.createRepository(n, T0, n === 'ab' ? { scanOnPush: true } : {});

@@ -163,7 +163,7 @@ describe('ECR policies and registry settings', () => {
       assert.match(refused.message ?? '', /^Invalid parameter at 'PolicyText' failed to satisfy constraint: '.*set force to apply it anyway'$/);
       const forced = await cli(w, ['set-repository-policy', '--repository-name', REPO, '--policy-text', LOCKOUT_POLICY, '--force']);
       assert.deepEqual(forced.out, { registryId: ACCOUNT, repositoryName: REPO, policyText: LOCKOUT_POLICY });
-      // Stored only, not enforced yet: the root can still read and remove it.
+      // The account's root can always read and remove a repository policy (the way out of a lockout).
       assert.equal((await cli(w, ['delete-repository-policy', '--repository-name', REPO])).out.policyText, LOCKOUT_POLICY);
     });
 

@@ -30,7 +30,8 @@ import { smallImage } from './ecr-images-support.ts';
 
 const ACCOUNT = '000000000000';
 const SCANNER_ARN = `arn:aws:iam::${ACCOUNT}:user/scanner`;
-const SCANNER_CREDENTIALS = { accessKeyId: 'AKIAWHARFTESTSCANNER', secretAccessKey: 'wharf/test/scanner+secret0123456789abcdef' };
+/** The IAM user `scanner`'s access key, made in before() (the user pulls through the AWS-managed pull-only policy). */
+let SCANNER_CREDENTIALS = { accessKeyId: '', secretAccessKey: '' };
 const role = (n: string) => `arn:aws:iam::${ACCOUNT}:role/${n}`;
 /** A timestamp as epoch seconds (the SDK client helper hands Dates over as numbers, nested ones as ISO strings). */
 const secs = (v: unknown) => (typeof v === 'string' ? Date.parse(v) / 1000 : (v as number | undefined));
@@ -116,15 +117,6 @@ describe('Register/Deregister/ListPullTimeUpdateExclusions', () => {
   });
 });
 
-/** Grants the test user `scanner` what a pulling identity policy would; everything else as in production. */
-class ScannerMayPull extends AuthorizationService {
-  static readonly ACTIONS = new Set(['ecr:GetAuthorizationToken', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability']);
-  override authorize(principal: Principal, action: string, resourceArn: string): void {
-    if (principal.arn === SCANNER_ARN && ScannerMayPull.ACTIONS.has(action)) return;
-    super.authorize(principal, action, resourceArn);
-  }
-}
-
 /** A RegistryClient sending one fixed Authorization header (the in-process server is not startWharf's). */
 class LoggedIn extends RegistryClient {
   constructor(base: string, private readonly authorization: string) { super(base); }
@@ -159,12 +151,13 @@ describe('pulls by an excluded principal leave lastRecordedPullTime alone', () =
     const port = await freePort();
     const config = loadConfig({ env: {}, flags: { dataDir, host: '127.0.0.1', port, logLevel: 'silent' } });
     stores = await openStores(config);
-    const services = { ...buildServices(config, stores), authz: new ScannerMayPull() };
+    const services = buildServices(config, stores);
     await bootstrapRootKey(config, services, { WHARF_ROOT_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, WHARF_ROOT_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey });
-    await stores.identity.putAccessKey({
-      accessKeyId: SCANNER_CREDENTIALS.accessKeyId, sealedSecret: stores.box.seal(SCANNER_CREDENTIALS.secretAccessKey),
-      principalArn: SCANNER_ARN, status: 'Active', createdAt: new Date(),
-    });
+    // A real IAM user whose only permission is the AWS-managed pull-only policy.
+    await services.iam.createUser(ACCOUNT, { userName: 'scanner' });
+    await services.iam.attachPolicy({ kind: 'user', accountId: ACCOUNT, name: 'scanner' }, 'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly');
+    const made = await services.iam.createAccessKey(ACCOUNT, 'scanner');
+    SCANNER_CREDENTIALS = { accessKeyId: made.key.accessKeyId, secretAccessKey: made.secretAccessKey };
     http = buildHttpServer(services, config, pino({ level: 'silent' }));
     await http.listen({ host: '127.0.0.1', port });
     url = `http://127.0.0.1:${port}`;

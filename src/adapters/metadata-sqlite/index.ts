@@ -121,6 +121,7 @@ class SqliteMetadataStore implements MetadataStore {
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       repoId: p('SELECT id FROM repositories WHERE name = ?').pluck(),
+      accessVersion: p('SELECT v FROM access_version WHERE id = 1').pluck(),
       repoHasImages: p('SELECT 1 FROM manifests WHERE repository_id = ? LIMIT 1').pluck(),
       imagesAfter: Object.fromEntries((['ANY', 'TAGGED', 'UNTAGGED'] as TagStatus[]).map((st) => [st,
         p(`${IMAGE_SELECT} WHERE m.repository_id = @id AND m.digest > @after ${TAG_STATUS_SQL[st]} ${IMAGE_STATUS_SQL} ORDER BY m.digest LIMIT @limit`)])) as Record<TagStatus, Database.Statement>,
@@ -227,6 +228,10 @@ class SqliteMetadataStore implements MetadataStore {
 
   async recordPull(repo: string, digest: string, at: Date, minIntervalMs: number, principalArn?: string): Promise<void> {
     this.s.pullSet.run({ repo, digest, at: ms(at), before: ms(at) - minIntervalMs, principal: principalArn ?? null });
+  }
+
+  async accessVersion(): Promise<number> {
+    return this.s.accessVersion.get() as number;
   }
 
   async getSetting(name: string): Promise<string | undefined> {

@@ -221,4 +221,45 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (resource_id, key)
   ) WITHOUT ROWID;
   `,
+  // 8: access_version, a counter that every change to what access decisions read moves (repository
+  // policies and tags, registry settings, IAM users, roles, policies, attachments and tags; not
+  // usage records such as last-used times), so decisions can be cached until it moves, in every
+  // process on this database.
+  `
+  CREATE TABLE access_version (
+    id  INTEGER PRIMARY KEY CHECK (id = 1),
+    v   INTEGER NOT NULL
+  );
+  INSERT INTO access_version (id, v) VALUES (1, 0);
+  CREATE TRIGGER access_version_repository_tags_insert AFTER INSERT ON repository_tags BEGIN UPDATE access_version SET v = v + 1; END;
+  CREATE TRIGGER access_version_repository_tags_update AFTER UPDATE ON repository_tags BEGIN UPDATE access_version SET v = v + 1; END;
+  CREATE TRIGGER access_version_repository_tags_delete AFTER DELETE ON repository_tags BEGIN UPDATE access_version SET v = v + 1; END;
+  CREATE TRIGGER access_version_registry_settings_insert AFTER INSERT ON registry_settings BEGIN UPDATE access_version SET v = v + 1; END;
+  CREATE TRIGGER access_version_registry_settings_update AFTER UPDATE ON registry_settings BEGIN UPDATE access_version SET v = v + 1; END;
+  CREATE TRIGGER access_version_registry_settings_delete AFTER DELETE ON registry_settings BEGIN UPDATE access_version SET v = v + 1; END;
+  CREATE TRIGGER access_version_iam_policy_versions_insert AFTER INSERT ON iam_policy_versions BEGIN UPDATE access_version SET v = v + 1; END;
+  CREATE TRIGGER access_version_iam_policy_versions_update AFTER UPDATE ON iam_policy_versions BEGIN UPDATE access_version SET v = v + 1; END;
+  CREATE TRIGGER access_version_iam_policy_versions_delete AFTER DELETE ON iam_policy_versions BEGIN UPDATE access_version SET v = v + 1; END;
+  CREATE TRIGGER access_version_iam_inline_policies_insert AFTER INSERT ON iam_inline_policies BEGIN UPDATE access_version SET v = v + 1; END;
+  CREATE TRIGGER access_version_iam_inline_policies_update AFTER UPDATE ON iam_inline_policies BEGIN UPDATE access_version SET v = v + 1; END;
+  CREATE TRIGGER access_version_iam_inline_policies_delete AFTER DELETE ON iam_inline_policies BEGIN UPDATE access_version SET v = v + 1; END;
+  CREATE TRIGGER access_version_iam_attachments_insert AFTER INSERT ON iam_attachments BEGIN UPDATE access_version SET v = v + 1; END;
+  CREATE TRIGGER access_version_iam_attachments_update AFTER UPDATE ON iam_attachments BEGIN UPDATE access_version SET v = v + 1; END;
+  CREATE TRIGGER access_version_iam_attachments_delete AFTER DELETE ON iam_attachments BEGIN UPDATE access_version SET v = v + 1; END;
+  CREATE TRIGGER access_version_iam_tags_insert AFTER INSERT ON iam_tags BEGIN UPDATE access_version SET v = v + 1; END;
+  CREATE TRIGGER access_version_iam_tags_update AFTER UPDATE ON iam_tags BEGIN UPDATE access_version SET v = v + 1; END;
+  CREATE TRIGGER access_version_iam_tags_delete AFTER DELETE ON iam_tags BEGIN UPDATE access_version SET v = v + 1; END;
+  CREATE TRIGGER access_version_repositories_insert AFTER INSERT ON repositories BEGIN UPDATE access_version SET v = v + 1; END;
+  CREATE TRIGGER access_version_repositories_delete AFTER DELETE ON repositories BEGIN UPDATE access_version SET v = v + 1; END;
+  CREATE TRIGGER access_version_repositories_update AFTER UPDATE OF name, policy_text ON repositories BEGIN UPDATE access_version SET v = v + 1; END;
+  CREATE TRIGGER access_version_iam_users_insert AFTER INSERT ON iam_users BEGIN UPDATE access_version SET v = v + 1; END;
+  CREATE TRIGGER access_version_iam_users_delete AFTER DELETE ON iam_users BEGIN UPDATE access_version SET v = v + 1; END;
+  CREATE TRIGGER access_version_iam_users_update AFTER UPDATE OF name, path, boundary_arn ON iam_users BEGIN UPDATE access_version SET v = v + 1; END;
+  CREATE TRIGGER access_version_iam_roles_insert AFTER INSERT ON iam_roles BEGIN UPDATE access_version SET v = v + 1; END;
+  CREATE TRIGGER access_version_iam_roles_delete AFTER DELETE ON iam_roles BEGIN UPDATE access_version SET v = v + 1; END;
+  CREATE TRIGGER access_version_iam_roles_update AFTER UPDATE OF name, path, trust_policy, max_session_duration, boundary_arn ON iam_roles BEGIN UPDATE access_version SET v = v + 1; END;
+  CREATE TRIGGER access_version_iam_policies_insert AFTER INSERT ON iam_policies BEGIN UPDATE access_version SET v = v + 1; END;
+  CREATE TRIGGER access_version_iam_policies_delete AFTER DELETE ON iam_policies BEGIN UPDATE access_version SET v = v + 1; END;
+  CREATE TRIGGER access_version_iam_policies_update AFTER UPDATE OF name, path, default_version ON iam_policies BEGIN UPDATE access_version SET v = v + 1; END;
+  `,
 ];

@@ -12,6 +12,7 @@ import { toWharfError } from '../errors.ts';
 import { clientGone, noteOperation, notePrincipal } from '../observability/index.ts';
 import { queryRoute } from '../observability/route-kind.ts';
 import type { Services } from '../services.ts';
+import { requestFacts } from '../request-facts.ts';
 import { QueryParams } from './query-params.ts';
 import { IAM, QUERY_SERVICES, serviceBySigningName, serviceByVersion, type QueryService } from './query-services.ts';
 import { renderQueryError, renderQueryResult } from './xml.ts';
@@ -89,7 +90,7 @@ export async function handleQuery(s: Services, config: Config, req: FastifyReque
     // Own properties only: an Action like `__proto__` or `constructor` names no operation.
     const op = Object.hasOwn(chosen.operations, action) ? chosen.operations[action] : undefined;
     if (!op) throw errors.notImplemented({ service: chosen.title, operation: action });
-    if (op.authorize !== false) s.authz.authorize(principal, `${chosen.name}:${action}`, op.resource ? op.resource(params, config) : '*');
+    if (op.authorize !== false) await s.authz.authorize(principal, `${chosen.name}:${action}`, op.resource ? op.resource(params, config) : '*', requestFacts(req));
     const result = await op.handler({ principal, services: s, config, now: new Date() }, params);
     // Buffers, not strings: fastify would append '; charset=utf-8' to the content type AWS sends bare.
     reply.code(200).header('content-type', XML).send(Buffer.from(renderQueryResult(chosen.xmlns, action, result, req.id)));

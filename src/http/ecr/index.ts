@@ -10,6 +10,7 @@ import { validateInput, violationStyleOf } from '../../domain/aws/validate.ts';
 import { errors, WharfError } from '../../domain/errors.ts';
 import { toWharfError } from '../errors.ts';
 import type { PendingSignature, SigningScope } from '../../services/authentication.ts';
+import { requestFacts } from '../request-facts.ts';
 import { clientGone, notePrincipal } from '../observability/index.ts';
 import type { Services } from '../services.ts';
 import { answerAndClose, bodyLimit, PREAUTH_READ_LIMIT, readBodyUpTo } from './body.ts';
@@ -36,6 +37,16 @@ function checkRepositoryName(input: unknown): void {
   const name = (input as { repositoryName?: unknown } | null)?.repositoryName;
   if (typeof name !== 'string' || name.length < 2 || name.length > 256 || ECR_NAME.test(name)) return;
   throw errors.invalidParameter({ field: 'repositoryName', reason: `must satisfy regular expression '${ECR_NAME_PATTERN}'` });
+}
+
+/** The tags an operation sets or names, for aws:RequestTag/* and aws:TagKeys (CreateRepository, TagResource, UntagResource). */
+function requestTagsOf(operation: string, input: unknown): { requestTags?: Record<string, string>; tagKeys?: string[] } {
+  const i = input as { tags?: { Key?: unknown; Value?: unknown }[]; tagKeys?: unknown[] } | null;
+  if ((operation === 'CreateRepository' || operation === 'TagResource') && Array.isArray(i?.tags)) {
+    return { requestTags: Object.fromEntries(i.tags.filter((t) => typeof t?.Key === 'string').map((t) => [t.Key as string, typeof t.Value === 'string' ? t.Value : ''])) };
+  }
+  if (operation === 'UntagResource' && Array.isArray(i?.tagKeys)) return { tagKeys: i.tagKeys.filter((k): k is string => typeof k === 'string') };
+  return {};
 }
 
 export async function handleEcr(s: Services, config: Config, req: FastifyRequest, reply: FastifyReply, table: OperationTable = operations): Promise<void> {
@@ -81,7 +92,12 @@ export async function handleEcr(s: Services, config: Config, req: FastifyRequest
     const op = table[name!];
     if (!op) throw errors.notImplemented({ service: 'ECR', operation: name! });
     const resource = op.resource ? op.resource(input) : (input as { repositoryName?: string }).repositoryName;
-    s.authz.authorize(principal, op.action ?? `ecr:${name}`, resource ? repositoryArn(config, resource) : '*');
+    const action = op.action ?? `ecr:${name}`;
+    const arn = resource ? repositoryArn(config, resource) : '*';
+    const facts = requestFacts(req, requestTagsOf(name!, input));
+    await s.authz.authorize(principal, action, arn, facts);
+    // Tags given to CreateRepository also need ecr:TagResource (a dependent action, as in AWS).
+    if (name === 'CreateRepository' && facts.requestTags && Object.keys(facts.requestTags).length > 0) await s.authz.authorize(principal, 'ecr:TagResource', arn, facts);
     const out = await op.handler({ principal, services: s, config, now: new Date() }, input);
     // Buffers, not strings: fastify would append '; charset=utf-8' to the content type AWS sends bare.
     reply.code(200).header('content-type', JSON_11).send(Buffer.from(JSON.stringify(toWire(out))));

@@ -4,6 +4,7 @@ import type { Config } from '../../config/schema.ts';
 import { errors, type WharfError } from '../../domain/errors.ts';
 import type { Principal } from '../../services/identity.ts';
 import { repositoryArn } from '../ecr/context.ts';
+import { requestFacts } from '../request-facts.ts';
 import { notePrincipal } from '../observability/index.ts';
 import type { Services } from '../services.ts';
 import { blob, startUpload, upload } from './blobs.ts';
@@ -53,7 +54,7 @@ export async function handleOci(s: Services, config: Config, req: FastifyRequest
   const action = actionFor(route, req.method);
   if (action) {
     try {
-      s.authz.authorize(principal, action, 'name' in route ? repositoryArn(config, route.name) : '*');
+      await s.authz.authorize(principal, action, 'name' in route ? repositoryArn(config, route.name) : '*', requestFacts(req));
     } catch (e) {
       req.raw.resume();
       throw e;
