@@ -95,7 +95,11 @@ export async function handleEcr(s: Services, config: Config, req: FastifyRequest
     const action = op.action ?? `ecr:${name}`;
     const arn = resource ? repositoryArn(config, resource) : '*';
     const facts = requestFacts(req, requestTagsOf(name!, input));
-    await s.authz.authorize(principal, action, arn, facts);
+    // Operations that name several repositories (DescribeRepositories, BatchGetRepositoryScanningConfiguration) are authorized on each.
+    const named = (input as { repositoryNames?: unknown } | null)?.repositoryNames;
+    if (!resource && Array.isArray(named) && named.length > 0) {
+      for (const n of named) await s.authz.authorize(principal, action, repositoryArn(config, String(n)), facts);
+    } else await s.authz.authorize(principal, action, arn, facts);
     // Tags given to CreateRepository also need ecr:TagResource (a dependent action, as in AWS).
     if (name === 'CreateRepository' && facts.requestTags && Object.keys(facts.requestTags).length > 0) await s.authz.authorize(principal, 'ecr:TagResource', arn, facts);
     const out = await op.handler({ principal, services: s, config, now: new Date() }, input);
