@@ -11,13 +11,13 @@
 // Needs `ab` (Debian apache2-utils) and `taskset` (util-linux). Prints a table; writes
 // bench/results/<time>-observability.json.
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { execFileSync, spawn } from 'node:child_process';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { smallBlobs } from './data.ts';
 import { OCI_MANIFEST, pushSmallImage } from './oci.ts';
 import { ROOT, removeDir, startWharf, type Registry } from './registries.ts';
 import { cpuSeconds } from './rss.ts';
+import { ab, need, pinToLastCore, writeCalls } from './paired.ts';
 
 const REPO = 'bench/obs';
 
@@ -34,58 +34,6 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const log = (msg: string) => console.log(`[bench-obs ${new Date().toISOString().slice(11, 19)}] ${msg}`);
-
-function need(tool: string, pkg: string): void {
-  try {
-    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
-  } catch {
-    console.error(`bench:obs needs ${tool} (Debian package ${pkg}): apt-get install ${pkg}`);
-    process.exit(2);
-  }
-}
-
-interface Ab { requests: number; failed: number; non2xx: number; p99Ms: number }
-
-/** ApacheBench on core 0: keep-alive HEADs of `url` for `seconds` over `c` connections. */
-function ab(url: string, headers: Record<string, string>, c: number, seconds: number): Promise<Ab> {
-  const args = ['-c', '0', 'ab', '-q', '-i', '-k', '-c', String(c), '-t', String(seconds), '-n', '100000000'];
-  for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
-  args.push(url);
-  return new Promise((resolve, reject) => {
-    const p = spawn('taskset', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (out += d));
-    p.on('error', reject);
-    p.on('close', (code) => {
-      const num = (re: RegExp) => Number(out.match(re)?.[1] ?? NaN);
-      const requests = num(/Complete requests:\s+(\d+)/);
-      if (code !== 0 || !Number.isFinite(requests)) return reject(new Error(`ab failed (${code}): ${out.slice(-500)}`));
-      resolve({ requests, failed: num(/Failed requests:\s+(\d+)/), non2xx: Number(out.match(/Non-2xx responses:\s+(\d+)/)?.[1] ?? 0), p99Ms: num(/ 99%\s+(\d+)/) });
-    });
-  });
-}
-
-/** write(2)-family system calls `pid` made so far (from /proc/<pid>/io), or NaN where unreadable. */
-function writeCalls(pid: number): number {
-  try {
-    return Number(readFileSync(`/proc/${pid}/io`, 'utf8').match(/^syscw: (\d+)$/m)?.[1] ?? NaN);
-  } catch {
-    return NaN;
-  }
-}
-
-/** Pins `pids` (all their threads) to the last core; false if it cannot. */
-function pinToLastCore(pids: number[]): boolean {
-  const cores = availableParallelism();
-  if (cores < 2) return false;
-  try {
-    for (const pid of pids) execFileSync('taskset', ['-a', '-pc', String(cores - 1), String(pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 interface Round { onWritesPerRequest: number; offWritesPerRequest: number; onRequests: number; offRequests: number; ratio: number; onP99Ms: number; offP99Ms: number; coreBusy: number; onCpuUs: number; offCpuUs: number }
 
