@@ -18,9 +18,9 @@ export function need(tool: string, pkg: string): void {
 
 export interface Ab { requests: number; failed: number; non2xx: number; p99Ms: number }
 
-/** ApacheBench on core 0: keep-alive HEADs of `url` for `seconds` over `c` connections. */
-export function ab(url: string, headers: Record<string, string>, c: number, seconds: number): Promise<Ab> {
-  const args = ['-c', '0', 'ab', '-q', '-i', '-k', '-c', String(c), '-t', String(seconds), '-n', '100000000'];
+/** ApacheBench on core 0: keep-alive HEADs (or GETs) of `url` for `seconds` over `c` connections. */
+export function ab(url: string, headers: Record<string, string>, c: number, seconds: number, method: 'HEAD' | 'GET' = 'HEAD'): Promise<Ab> {
+  const args = ['-c', '0', 'ab', '-q', ...(method === 'HEAD' ? ['-i'] : []), '-k', '-c', String(c), '-t', String(seconds), '-n', '100000000'];
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
   args.push(url);
   return new Promise((resolve, reject) => {

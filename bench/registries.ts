@@ -4,7 +4,7 @@ import { closeSync, createWriteStream, mkdirSync, openSync, readFileSync, rmSync
 import { createServer } from 'node:net';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ecrLogin, newAccessKey, BENCH_REGION } from './ecr-login.ts';
+import { ecrLogin, newAccessKey, BENCH_REGION, type AccessKey } from './ecr-login.ts';
 import { Client } from './http.ts';
 import { RssSampler } from './rss.ts';
 
@@ -28,6 +28,8 @@ export interface Registry {
   notes: string[];
   /** GET /v2/ answered 401 before login. */
   loginRequired: boolean;
+  /** Wharf: the root access key the run gave it (for the AWS APIs). */
+  rootKey?: AccessKey;
   alive(): boolean;
   stop(): Promise<void>;
 }
@@ -213,6 +215,7 @@ export async function startWharf(workDir: string, logFile: string, repositories:
   const reg = extra.length
     ? await launch('wharf', process.execPath, [...shebangFlags(), ...extra, WHARF_BIN, ...args], env, port, dataDir, logFile, notes, direct)
     : await launch('wharf', WHARF_BIN, args, env, port, dataDir, logFile, notes, direct);
+  reg.rootKey = key;
   if (reg.loginRequired) {
     try {
       await ecrLogin(reg.client, key);
