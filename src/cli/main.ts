@@ -1,7 +1,8 @@
 // The `wharf` command: serve, and admin commands that work on the embedded store directly.
 import { SchemaTooNewError } from '../adapters/metadata-sqlite/index.ts';
 import { Command, CommanderError, Option } from 'commander';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import pkg from '../../package.json' with { type: 'json' };
 import { buildServices, DataDirError, directoryOrMissing, hasStore, masterKeyFile, openStores, rootCredentialsFile, rootKeyFromEnv, writeRootCredentials } from '../app.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
@@ -135,6 +136,25 @@ export function buildCli(): Command {
       if (file) console.error(`wharf: rewrote ${file} (profile [wharf]) with the new key`);
       if (process.env.WHARF_ROOT_ACCESS_KEY_ID) console.error('wharf: WHARF_ROOT_ACCESS_KEY_ID is set: change it too, or the next wharf serve makes that key active again');
     }));
+  const iam = program.command('iam').description('IAM settings that the IAM API has no member for');
+  common(iam.command('set-oidc-jwks').description('set the keys (JWKS) that verify an OIDC provider\'s tokens, so Wharf never has to reach the issuer'))
+    .requiredOption('--arn <arn>', 'the provider\'s ARN (arn:aws:iam::ACCOUNT:oidc-provider/HOST/PATH)')
+    .option('--account <id>', 'the account that owns the provider (default: the installation\'s account)')
+    .addOption(new Option('--file <jwks.json>', 'store this file\'s JWKS in the store now').conflicts(['path', 'clear']))
+    .addOption(new Option('--path <jwks.json>', 'store only the path: the file is read whenever a token is verified').conflicts('clear'))
+    .option('--clear', 'forget the JWKS: tokens are then verified with the keys the issuer publishes')
+    .action(async (opts) => withServices(opts, async (s) => {
+      const given = [opts.file, opts.path, opts.clear].filter((x) => x !== undefined).length;
+      if (given !== 1) throw new UsageError('give exactly one of --file, --path and --clear');
+      const account = opts.account ?? s.identity.accountId;
+      if (opts.file !== undefined) await s.iam.setJwks(account, opts.arn, { jwks: readJwksFile(opts.file) });
+      else if (opts.path !== undefined) {
+        readJwksFile(opts.path);
+        await s.iam.setJwks(account, opts.arn, { jwksFile: resolve(opts.path) });
+      }
+      else await s.iam.setJwks(account, opts.arn, {});
+      console.error(`wharf: ${opts.clear ? 'cleared the JWKS of' : 'set the JWKS of'} ${opts.arn}`);
+    }));
   return program;
 }
 
@@ -165,10 +185,22 @@ function printLifecycleEvent(e: LifecycleEvent): void {
   else if (e.kind === 'skipped') console.log(`skipped ${what} action=${a.type}: ${e.reason}`);
 }
 
+/** A command line that parses but asks for something impossible (exit status 2, refused). */
+class UsageError extends Error {}
+
+/** The text of a JWKS file named on the command line; an unreadable one is a UsageError. */
+function readJwksFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read the JWKS file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
 /** One line for an error: what the operator reads instead of a stack trace. */
 function describeError(e: unknown): { line: string; code: number } {
   if (e instanceof ConfigError) return { line: `configuration error: ${e.message}`, code: EXIT.refused };
-  if (e instanceof DataDirError || e instanceof WharfError || e instanceof SchemaTooNewError) return { line: e.message, code: EXIT.refused };
+  if (e instanceof DataDirError || e instanceof WharfError || e instanceof SchemaTooNewError || e instanceof UsageError) return { line: e.message, code: EXIT.refused };
   // Could not start: the port or the TLS files (src/main.ts).
   if (e instanceof StartupError) return { line: e.message, code: EXIT.failed };
   const err = e as NodeJS.ErrnoException;

@@ -299,6 +299,12 @@ export interface PrincipalPolicyStore {
   listAttachedPolicies(owner: PolicyOwner): Promise<string[] | 'no-owner'>;
   /** The owner's inline policies, attached policies (default versions) and boundary, in one snapshot. */
   principalPolicies(owner: PolicyOwner): Promise<PrincipalPolicies | 'no-owner'>;
+  /**
+   * How many of the account's users and roles each AWS-managed policy (arn:aws:iam::aws:policy/…) is
+   * attached to; policies attached nowhere in the account are absent. Other accounts' attachments
+   * never count.
+   */
+  awsManagedAttachments(accountId: string): Promise<ReadonlyMap<string, number>>;
 }
 
 export interface OidcProviderStore {

@@ -1,12 +1,17 @@
 // New credentials and IAM unique ids, made one way for the root key (services/identity.ts) and for
 // IAM users, roles and policies (services/iam): random upper-case base32 after AWS's prefixes.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
-/** `n` random base32 characters (uniform: 256 is a multiple of 32). */
+/** Base32 characters of `bytes` (uniform for random bytes: 256 is a multiple of 32). */
+function base32Of(bytes: Uint8Array): string {
+  return Array.from(bytes, (x) => BASE32[x % 32]).join('');
+}
+
+/** `n` random base32 characters. */
 function base32(n: number): string {
-  return Array.from(randomBytes(n), (x) => BASE32[x % 32]).join('');
+  return base32Of(randomBytes(n));
 }
 
 /** A long-term access key id: AKIA + 16 characters (20 in all, as AWS's). */
@@ -22,4 +27,9 @@ export function newSecretAccessKey(): string {
 /** An IAM unique id: `prefix` (AIDA user, AROA role, ANPA managed policy) + 17 characters. */
 export function newIamId(prefix: 'AIDA' | 'AROA' | 'ANPA'): string {
   return prefix + base32(17);
+}
+
+/** The fixed id of a built-in policy: ANPA + 17 characters derived from its name (distinct per name, the same on every start). */
+export function builtInPolicyId(name: string): string {
+  return 'ANPA' + base32Of(createHash('sha256').update(name).digest().subarray(0, 17));
 }

@@ -331,6 +331,24 @@ export function identityStoreContract(name: string, make: () => Promise<Identity
         assert.equal(await s.detachPolicy(u('ci'), AWS_RO), 'no-owner');
       });
 
+      test('awsManagedAttachments counts the account\'s users and roles per AWS-managed policy, not other accounts\' nor customer policies', async () => {
+        const AWS_PO = 'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly';
+        await s.createUser(user('alice'));
+        await s.createRole(role('ci'));
+        await s.createUser(user('alice', { accountId: B }));
+        await s.createPolicy(policy('mine'));
+        assert.deepEqual(await s.awsManagedAttachments(A), new Map());
+        await s.attachPolicy(u('alice'), AWS_RO, { awsManaged: true, max: 10 });
+        await s.attachPolicy(r('ci'), AWS_RO, { awsManaged: true, max: 10 });
+        await s.attachPolicy(r('ci'), AWS_PO, { awsManaged: true, max: 10 });
+        await s.attachPolicy(r('ci'), `arn:aws:iam::${A}:policy/mine`, { awsManaged: false, max: 10 });
+        await s.attachPolicy(u('alice', B), AWS_PO, { awsManaged: true, max: 10 });
+        assert.deepEqual(await s.awsManagedAttachments(A), new Map([[AWS_RO, 2], [AWS_PO, 1]]));
+        assert.deepEqual(await s.awsManagedAttachments(B), new Map([[AWS_PO, 1]]));
+        await s.detachPolicy(u('alice'), AWS_RO);
+        assert.deepEqual(await s.awsManagedAttachments(A), new Map([[AWS_RO, 1], [AWS_PO, 1]]));
+      });
+
       test('principalPolicies returns inline texts, default versions of attached policies and the boundary', async () => {
         await s.createRole(role('ci', { permissionsBoundary: AWS_RO }));
         await s.createPolicy(policy('mine'));

@@ -72,4 +72,13 @@ describe('QueryParams', () => {
     validationError(() => p.integer('Bad'), "1 validation error detected: Value '1.5' at 'bad' failed to satisfy constraint: Member must be an integer");
     validationError(() => p.boolean('Yes'), "1 validation error detected: Value 'yes' at 'yes' failed to satisfy constraint: Member must be true or false");
   });
+
+  test('required lists: an empty list (Name=) is given, an absent one is ValidationError naming it', () => {
+    const p = QueryParams.parse('TagKeys=&ThumbprintList.member.1=ab&Tags.member.1.Key=k&Tags.member.1.Value=v');
+    assert.deepEqual(p.requiredList('TagKeys'), []);
+    assert.deepEqual(p.requiredList('ThumbprintList'), ['ab']);
+    assert.deepEqual(p.requiredStructList('Tags', ['Key', 'Value']), [{ Key: 'k', Value: 'v' }]);
+    validationError(() => p.requiredList('ClientIDList'), "1 validation error detected: Value null at 'clientIDList' failed to satisfy constraint: Member must not be null");
+    validationError(() => p.requiredStructList('PolicyArns', ['arn']), "1 validation error detected: Value null at 'policyArns' failed to satisfy constraint: Member must not be null");
+  });
 });

@@ -215,6 +215,56 @@ describe('IamService', () => {
     });
   });
 
+  describe('ListPolicies', () => {
+    const names = (p: { items: { name: string }[] }) => p.items.map((x) => x.name);
+    const BUILT_IN = ['AmazonEC2ContainerRegistryFullAccess', 'AmazonEC2ContainerRegistryPowerUser', 'AmazonEC2ContainerRegistryPullOnly', 'AmazonEC2ContainerRegistryReadOnly'];
+
+    test('Scope All lists the built-in policies, then the account\'s own; AWS and Local each part; other accounts\' never', async () => {
+      for (const n of ['zeta', 'alpha']) await iam.createPolicy(A, { policyName: n, policyDocument: identityDoc() });
+      await iam.createPolicy(B, { policyName: 'theirs', policyDocument: identityDoc() });
+      assert.deepEqual(names(await iam.listPolicies(A)), [...BUILT_IN, 'alpha', 'zeta']);
+      assert.deepEqual(names(await iam.listPolicies(A, { scope: 'AWS' })), BUILT_IN);
+      assert.deepEqual(names(await iam.listPolicies(A, { scope: 'Local' })), ['alpha', 'zeta']);
+      const distinct = new Set((await iam.listPolicies(A, { scope: 'AWS' })).items.map((p) => p.id));
+      assert.equal(distinct.size, BUILT_IN.length, 'each built-in policy has its own id');
+      await fails(iam.listPolicies(A, { scope: 'Mine' }), 'ValidationError', 400,
+        "1 validation error detected: Value 'Mine' at 'scope' failed to satisfy constraint: Member must satisfy enum value set: [All, AWS, Local]");
+    });
+
+    test('pages of every size walk the whole list once, across the built-in and local parts', async () => {
+      for (const n of ['c', 'a', 'b']) await iam.createPolicy(A, { policyName: n, policyDocument: identityDoc() });
+      const all = [...BUILT_IN, 'a', 'b', 'c'];
+      for (let size = 1; size <= all.length + 1; size++) {
+        const seen: string[] = [];
+        let marker: string | undefined;
+        for (let guard = 0; guard < 20; guard++) {
+          const page = await iam.listPolicies(A, { maxItems: size, ...(marker !== undefined ? { marker } : {}) });
+          assert.ok(page.items.length <= size);
+          seen.push(...names(page));
+          if (!page.isTruncated) break;
+          marker = page.marker;
+        }
+        assert.deepEqual(seen, all, `page size ${size}`);
+      }
+    });
+
+    test('OnlyAttached keeps policies attached in the account; built-in ones count the account\'s attachments', async () => {
+      await iam.createPolicy(A, { policyName: 'mine', policyDocument: identityDoc() });
+      await iam.createPolicy(A, { policyName: 'idle', policyDocument: identityDoc() });
+      await iam.createUser(A, { userName: 'alice' });
+      await iam.createRole(A, { roleName: 'ci', assumeRolePolicyDocument: trustDoc });
+      await iam.createUser(B, { userName: 'bob' });
+      await iam.attachPolicy(user('alice'), `arn:aws:iam::${A}:policy/mine`);
+      await iam.attachPolicy(user('alice'), RO);
+      await iam.attachPolicy(role('ci'), RO);
+      await iam.attachPolicy(user('bob', B), 'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly');
+      const attached = await iam.listPolicies(A, { onlyAttached: true });
+      assert.deepEqual(attached.items.map((p) => [p.name, p.attachmentCount]), [['AmazonEC2ContainerRegistryReadOnly', 2], ['mine', 1]]);
+      assert.equal((await iam.getPolicy(A, RO)).attachmentCount, 2);
+      assert.equal((await iam.getPolicy(B, RO)).attachmentCount, 0);
+    });
+  });
+
   describe('inline policies and attachments', () => {
     test('Put/Get/List/Delete user and role policies with IAM\'s texts and aggregate size quotas', async () => {
       await iam.createUser(A, { userName: 'alice' });

@@ -123,6 +123,10 @@ export function sqlitePrincipalPolicies(db: Database.Database, rows: IdentityRow
   const attachedDocs = p(`SELECT a.policy_arn AS arn, v.document FROM iam_attachments a
     LEFT JOIN iam_policies p ON p.arn = a.policy_arn LEFT JOIN iam_policy_versions v ON v.policy_id = p.id AND v.version = p.default_version
     WHERE a.owner_id = ? ORDER BY a.seq`);
+  const awsAttached = p(`SELECT a.policy_arn AS arn, count(*) AS n FROM iam_attachments a
+    WHERE a.policy_arn LIKE 'arn:aws:iam::aws:policy/%'
+      AND (a.owner_id IN (SELECT id FROM iam_users WHERE account_id = @account) OR a.owner_id IN (SELECT id FROM iam_roles WHERE account_id = @account))
+    GROUP BY a.policy_arn`);
   const boundary = { user: p('SELECT boundary_arn FROM iam_users WHERE id = ?').pluck(), role: p('SELECT boundary_arn FROM iam_roles WHERE id = ?').pluck() };
 
   /** Runs `fn` with the owner's id, or answers 'no-owner'. */
@@ -163,5 +167,8 @@ export function sqlitePrincipalPolicies(db: Database.Database, rows: IdentityRow
     async detachPolicy(o, arn) { return owned((id) => (detach.run(id, arn).changes === 1 ? 'ok' as const : 'not-attached' as const))(o); },
     async listAttachedPolicies(o) { return owned((id) => attachedList.all(id) as string[])(o); },
     async principalPolicies(o) { return snapshot(o); },
+    async awsManagedAttachments(account) {
+      return new Map((awsAttached.all({ account }) as Row[]).map((r) => [r.arn as string, r.n as number]));
+    },
   };
 }

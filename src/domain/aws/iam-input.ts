@@ -91,6 +91,11 @@ export function checkTagKeys(keys: readonly string[]): void {
   keys.forEach((k, i) => checkLength(k, `tagKeys.${i + 1}.member`, 1, 128));
 }
 
+/** One of the model's enum values (e.g. ListPolicies' Scope: All, AWS, Local). */
+export function checkEnum<T extends string>(value: string, member: string, allowed: readonly T[]): asserts value is T {
+  if (!(allowed as readonly string[]).includes(value)) fail(value, member, `Member must satisfy enum value set: [${allowed.join(', ')}]`);
+}
+
 /** An access key status. */
 export function checkKeyStatus(value: string): asserts value is 'Active' | 'Inactive' {
   if (value !== 'Active' && value !== 'Inactive') fail(value, 'status', 'Member must satisfy enum value set: [Active, Inactive, Expired]');

@@ -25,9 +25,10 @@ export interface QueryOperation {
   readonly handler: QueryHandler;
   /**
    * The resource ARN the request acts on, for authorization (default `*`), e.g. the user ARN of
-   * `UserName`. Reading parameters here and again in the handler is cheap (a map lookup).
+   * `UserName` (with the user's path, which may take a store read). Reading parameters here and again
+   * in the handler is cheap (a map lookup).
    */
-  readonly resource?: (params: QueryParams, config: Config) => string;
+  readonly resource?: (params: QueryParams, ctx: QueryContext) => string | Promise<string>;
   /**
    * Authorized as `<service>:<Action>` on `resource` unless false: for operations AWS answers
    * without any permission (sts:GetCallerIdentity, which even an explicit deny does not block).

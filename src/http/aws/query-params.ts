@@ -74,6 +74,13 @@ export class QueryParams {
     return items.map((i) => this.values.get(`${name}.member.${i}`)!);
   }
 
+  /** List `name`; throws ValidationError when neither `Name.member.N` nor `Name=` was sent. */
+  requiredList(name: string): string[] {
+    const items = this.list(name);
+    if (items === undefined) throw missing(name);
+    return items;
+  }
+
   /**
    * List of structures `name` (`Name.member.N.Field`), in index order, each with its `required`
    * and `optional` fields; [] when only `Name=` was sent, undefined when neither was. A member
@@ -95,6 +102,13 @@ export class QueryParams {
       }
       return out as Record<R, string> & Partial<Record<O, string>>;
     });
+  }
+
+  /** List of structures `name` (see structList); throws ValidationError when it was not sent at all. */
+  requiredStructList<R extends string, O extends string = never>(name: string, required: readonly R[], optional: readonly O[] = []): Array<Record<R, string> & Partial<Record<O, string>>> {
+    const items = this.structList(name, required, optional);
+    if (items === undefined) throw missing(name);
+    return items;
   }
 
   /**

@@ -90,8 +90,9 @@ export async function handleQuery(s: Services, config: Config, req: FastifyReque
     // Own properties only: an Action like `__proto__` or `constructor` names no operation.
     const op = Object.hasOwn(chosen.operations, action) ? chosen.operations[action] : undefined;
     if (!op) throw errors.notImplemented({ service: chosen.title, operation: action });
-    if (op.authorize !== false) await s.authz.authorize(principal, `${chosen.name}:${action}`, op.resource ? op.resource(params, config) : '*', requestFacts(req));
-    const result = await op.handler({ principal, services: s, config, now: new Date() }, params);
+    const ctx = { principal, services: s, config, now: new Date() };
+    if (op.authorize !== false) await s.authz.authorize(principal, `${chosen.name}:${action}`, op.resource ? await op.resource(params, ctx) : '*', requestFacts(req));
+    const result = await op.handler(ctx, params);
     // Buffers, not strings: fastify would append '; charset=utf-8' to the content type AWS sends bare.
     reply.code(200).header('content-type', XML).send(Buffer.from(renderQueryResult(chosen.xmlns, action, result, req.id)));
   } catch (e) {

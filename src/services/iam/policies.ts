@@ -4,22 +4,34 @@
 import { errors } from '../../domain/errors.ts';
 import { IAM_POLICY_SIZE, iamPolicySize, parseIamPolicy } from '../../domain/aws/iam-policy.ts';
 import { AWS_MANAGED_POLICIES, isAwsManagedArn, type AwsManagedPolicy } from '../../domain/aws/managed-policies.ts';
-import { IAM_LIMITS, checkArn, checkDescription, checkDocumentLength, checkName, checkPath, checkTags } from '../../domain/aws/iam-input.ts';
+import { IAM_LIMITS, checkArn, checkDescription, checkDocumentLength, checkEnum, checkLength, checkName, checkPath, checkRange, checkTags } from '../../domain/aws/iam-input.ts';
 import type { InlinePolicy, ManagedPolicyRecord, PolicyOwner, PolicyVersionRecord, Tag } from '../../ports/identity-store.ts';
-import { newIamId } from '../credentials.ts';
-import { IamUsers } from './users.ts';
+import { builtInPolicyId, newIamId } from '../credentials.ts';
+import { IamUsers, type Page, type PageRequest } from './users.ts';
 
 /** A managed policy as GetPolicy shows it: customer-managed (stored) or AWS-managed (built in). */
 export type ManagedPolicyView = ManagedPolicyRecord & { readonly isAttachable: true };
 
 const BUILT_IN_DATE = new Date(Date.UTC(2015, 11, 21));
 
-function builtInView(p: AwsManagedPolicy): ManagedPolicyView {
-  // Attachment counts of AWS-managed policies are not kept (they would be per account): always 0.
+/** A built-in policy as the account sees it: `attachmentCount` counts the account's users and roles. */
+function builtInView(p: AwsManagedPolicy, attachmentCount: number): ManagedPolicyView {
   return {
-    accountId: 'aws', name: p.name, path: '/', id: `ANPA${p.name.toUpperCase().replace(/[^A-Z]/g, '').slice(0, 17).padEnd(17, 'X')}`, arn: p.arn,
-    description: p.description, defaultVersionId: p.defaultVersionId, attachmentCount: 0, createdAt: BUILT_IN_DATE, updatedAt: BUILT_IN_DATE, tags: [], isAttachable: true,
+    accountId: 'aws', name: p.name, path: '/', id: builtInPolicyId(p.name), arn: p.arn,
+    description: p.description, defaultVersionId: p.defaultVersionId, attachmentCount, createdAt: BUILT_IN_DATE, updatedAt: BUILT_IN_DATE, tags: [], isAttachable: true,
   };
+}
+
+/** ListPolicies' Scope: AWS-managed, the account's own (Local), or both. */
+export type PolicyScope = 'All' | 'AWS' | 'Local';
+
+/** The Marker of a ListPolicies page that ends among the AWS-managed policies (names never hold '/'). */
+const AWS_MARKER = 'aws/';
+
+/** Names compare as the store orders them: without regard to ASCII case. */
+function byName(a: { name: string }, b: { name: string }): number {
+  const x = a.name.toLowerCase(), y = b.name.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 export class IamPolicies extends IamUsers {
@@ -74,11 +86,48 @@ export class IamPolicies extends IamUsers {
     if (this.policyArn(account, arn).aws) {
       const p = AWS_MANAGED_POLICIES.get(arn);
       if (!p) throw errors.iamNoSuchEntity({ kind: 'policy', arn });
-      return builtInView(p);
+      return builtInView(p, (await this.store.awsManagedAttachments(account)).get(arn) ?? 0);
     }
     const p = await this.store.getPolicy(arn);
     if (!p) throw errors.iamNoSuchEntity({ kind: 'policy', arn });
     return { ...p, isAttachable: true };
+  }
+
+  /**
+   * ListPolicies: with Scope All (the default) the built-in AWS-managed policies come first, then the
+   * account's own, each part in name order; AWS lists the policies of both in one unspecified order.
+   * OnlyAttached keeps the ones attached to a user or role of the account. A page that ends among the
+   * AWS-managed ones has the Marker `aws/<name>`, one that ends among the account's the last name.
+   */
+  async listPolicies(account: string, req: PageRequest & { scope?: string; onlyAttached?: boolean } = {}): Promise<Page<ManagedPolicyView>> {
+    const scope = req.scope ?? 'All';
+    checkEnum<PolicyScope>(scope, 'scope', ['All', 'AWS', 'Local']);
+    const limit = req.maxItems ?? 100;
+    checkRange(limit, 'maxItems', 1, 1000);
+    if (req.pathPrefix !== undefined) checkPath(req.pathPrefix, 'pathPrefix');
+    if (req.marker !== undefined) checkLength(req.marker, 'marker', 1, 320);
+    const prefix = req.pathPrefix ?? '/';
+    const inAws = req.marker?.startsWith(AWS_MARKER) ?? false;
+    let builtIn: ManagedPolicyView[] = [];
+    if (scope !== 'Local' && (req.marker === undefined || inAws)) {
+      const counts = await this.store.awsManagedAttachments(account);
+      const after = inAws ? req.marker!.slice(AWS_MARKER.length).toLowerCase() : '';
+      builtIn = [...AWS_MANAGED_POLICIES.values()].map((p) => builtInView(p, counts.get(p.arn) ?? 0))
+        .filter((p) => p.path.startsWith(prefix) && (!req.onlyAttached || p.attachmentCount > 0) && p.name.toLowerCase() > after)
+        .sort(byName);
+    }
+    if (builtIn.length > limit) {
+      const items = builtIn.slice(0, limit);
+      return { items, isTruncated: true, marker: AWS_MARKER + items[limit - 1].name };
+    }
+    const room = limit - builtIn.length;
+    const local = scope === 'AWS' ? [] : await this.store.listPolicies(account, {
+      pathPrefix: prefix, after: req.marker === undefined || inAws ? undefined : req.marker, limit: room + 1, onlyAttached: req.onlyAttached ?? false,
+    });
+    const items = [...builtIn, ...local.slice(0, room).map((p) => ({ ...p, isAttachable: true as const }))];
+    if (local.length <= room) return { items, isTruncated: false };
+    const last = items[items.length - 1];
+    return { items, isTruncated: true, marker: room === 0 ? AWS_MARKER + last.name : last.name };
   }
 
   /** GetPolicyVersion. */

@@ -74,6 +74,17 @@ export class IamUsers {
     return u;
   }
 
+  /**
+   * GetUser of the account root (a request without UserName signed by the root): AWS answers with the
+   * account id as UserId, the root ARN and no name or path. CreateDate is the account's creation when
+   * the store records one, else the creation of the root's oldest access key (the root signed with one).
+   */
+  async getRootUser(account: string): Promise<{ userId: string; arn: string; createdAt: Date }> {
+    const arn = `arn:aws:iam::${account}:root`;
+    const created = (await this.store.getAccount(account))?.createdAt ?? (await this.store.listAccessKeys(arn))[0]?.createdAt ?? this.clock.now();
+    return { userId: account, arn, createdAt: created };
+  }
+
   /** ListUsers. */
   listUsers(account: string, req: PageRequest = {}): Promise<Page<UserRecord>> {
     return this.page(req, (q) => this.store.listUsers(account, q));
