@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildImage, writeLayout } from '../helpers/oci-layout.ts';
-import { startWharf, type RunningWharf } from '../helpers/server.ts';
+import { outputMatching, startWharf, type RunningWharf } from '../helpers/server.ts';
 import { requireTools } from '../helpers/tools.ts';
 
 const ACCOUNT = '000000000000';
@@ -32,7 +32,7 @@ describe('an IAM user with the pull-only policy', () => {
   const userAws = (args: string[]) => run('aws', [...args, '--output', 'json'], userEnv);
 
   before(async () => {
-    w = await startWharf();
+    w = await startWharf({ env: { WHARF_LOG_LEVEL: 'info', WHARF_ACCESS_LOG: 'false', WHARF_LOG_FORMAT: 'json' } });
     work = mkdtempSync(join(tmpdir(), 'wharf-acl-'));
   });
   after(async () => {
@@ -82,8 +82,10 @@ describe('an IAM user with the pull-only policy', () => {
     assert.match(del.stderr, /AccessDeniedException/);
     assert.ok(del.stderr.includes(`User: ${userArn} is not authorized to perform: ecr:BatchDeleteImage on resource: ${repoArn} because no identity-based policy allows the ecr:BatchDeleteImage action`), del.stderr);
 
-    // The denial is in the server's log with the decision.
-    assert.match(w.output(), /access denied/);
+    // The denial is in the server's log with the decision and the policy type that decided.
+    const line = (await outputMatching(w.output, /"msg":"access denied"/)).split('\n').find((l) => l.includes('"action":"ecr:BatchDeleteImage"'));
+    assert.ok(line, 'a log line for the denied BatchDeleteImage');
+    assert.deepEqual((({ principal, decision, reason }) => ({ principal, decision, reason }))(JSON.parse(line)), { principal: userArn, decision: 'ImplicitDeny', reason: 'identity' });
 
     // A repository policy naming the user lets it push to that repository (a same-account direct grant).
     const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'PullerPushes', Effect: 'Allow', Principal: { AWS: userArn },
