@@ -201,7 +201,11 @@ export class StsService {
    */
   async assumeRoleWithWebIdentity(input: WebIdentityInput, transport: ContextValues = {}): Promise<AssumedWebIdentity> {
     const ref = checkSessionRequest(input, 2048);
-    checkLength(input.webIdentityToken, 'webIdentityToken', 4, 20000);
+    // The token is a credential: its length is checked without echoing it, as for any sensitive member.
+    const n = input.webIdentityToken.length;
+    if (n < 4 || n > 20000) {
+      throw errors.validation({ violations: [`Value at 'webIdentityToken' failed to satisfy constraint: Member must have length ${n < 4 ? 'greater than or equal to 4' : 'less than or equal to 20000'}`] });
+    }
     const id = await this.webIdentity.verify(ref.accountId, input.webIdentityToken);
     const denied = () => errors.denied({ reason: 'Not authorized to perform sts:AssumeRoleWithWebIdentity' });
     const role = await this.roleOrUndefined(ref.accountId, ref.roleName);

@@ -171,7 +171,7 @@ describe('the AWS front door (in-process)', () => {
   });
 
   test('an unsigned AssumeRoleWithWebIdentity (the model\'s noAuth operation) reaches STS, unsigned AssumeRoleWithSAML is not implemented, others without signature are refused', async () => {
-    const web = answer(await send({ method: 'POST', url: '/', headers: { 'content-type': FORM }, payload: 'Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A000000000000%3Arole%2Fci&RoleSessionName=s1&WebIdentityToken=eyJ' }));
+    const web = answer(await send({ method: 'POST', url: '/', headers: { 'content-type': FORM }, payload: 'Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A000000000000%3Arole%2Fci&RoleSessionName=s1&WebIdentityToken=eyJhb' }));
     assert.deepEqual(error(web, 400, STS_NS), { Type: 'Sender', Code: 'InvalidIdentityToken', Message: 'The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)' });
     const saml = answer(await send({ method: 'POST', url: '/', headers: { 'content-type': FORM }, payload: 'Action=AssumeRoleWithSAML&Version=2011-06-15' }));
     assert.deepEqual(error(saml, 400, STS_NS), { Type: 'Sender', Code: 'InvalidAction', Message: "Wharf does not implement the STS operation 'AssumeRoleWithSAML' yet." });
