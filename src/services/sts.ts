@@ -184,9 +184,10 @@ export class StsService {
       ...(requestTransitive.length > 0 ? { 'sts:TransitiveTagKeys': requestTransitive } : {}),
     };
     const who = evalPrincipalOf(caller);
-    if (!this.allows('sts:AssumeRole', who, own, role, context)) throw denied('sts:AssumeRole', role.arn);
-    if (requestTags.length > 0 && !this.allows('sts:TagSession', who, own, role, context)) throw denied('sts:TagSession', role.arn);
-    if (input.sourceIdentity !== undefined && !this.allows('sts:SetSourceIdentity', who, own, role, context)) throw denied('sts:SetSourceIdentity', role.arn);
+    const trust = parseIamPolicy(role.trustPolicy, 'trust');
+    if (!this.allows('sts:AssumeRole', who, own, role, trust, context)) throw denied('sts:AssumeRole', role.arn);
+    if (requestTags.length > 0 && !this.allows('sts:TagSession', who, own, role, trust, context)) throw denied('sts:TagSession', role.arn);
+    if (input.sourceIdentity !== undefined && !this.allows('sts:SetSourceIdentity', who, own, role, trust, context)) throw denied('sts:SetSourceIdentity', role.arn);
 
     return this.mint(role, input, duration, policyDocument, {
       ...(tags.length > 0 ? { tags } : {}), ...(transitiveTagKeys.length > 0 ? { transitiveTagKeys } : {}),
@@ -220,7 +221,7 @@ export class StsService {
       ...(id.amr ? { [`${id.issuerKey}:amr`]: id.amr } : {}),
     };
     const who: EvalPrincipal = { kind: 'federated', arn: id.provider.arn, accountId: '' };
-    if (!this.allows('sts:AssumeRoleWithWebIdentity', who, { identityPolicies: [] }, role, context)) throw denied();
+    if (!this.allows('sts:AssumeRoleWithWebIdentity', who, { identityPolicies: [] }, role, parseIamPolicy(role.trustPolicy, 'trust'), context)) throw denied();
     const made = await this.mint(role, input, duration, policyDocument, { federatedProvider: id.provider.arn });
     return { ...made, subjectFromWebIdentityToken: id.subject, provider: id.provider.arn, audience: id.audience };
   }
@@ -266,9 +267,8 @@ export class StsService {
     };
   }
 
-  /** One decision on the role: its trust policy, and the caller's own policies when it has any. */
-  private allows(action: string, who: EvalPrincipal, own: PrincipalPolicyInputs, role: RoleRecord, context: ContextValues): boolean {
-    const trust = parseIamPolicy(role.trustPolicy, 'trust');
+  /** One decision on the role: its trust policy (parsed), and the caller's own policies when it has any. */
+  private allows(action: string, who: EvalPrincipal, own: PrincipalPolicyInputs, role: RoleRecord, trust: PolicyDocument, context: ContextValues): boolean {
     return evaluate({
       principal: who, action, resource: role.arn, resourceAccount: role.accountId, context,
       identityPolicies: own.identityPolicies,
