@@ -15,6 +15,10 @@ import { AuthorizationService, type Denial } from './services/authorization.ts';
 import { IdentityService } from './services/identity.ts';
 import { IamService } from './services/iam.ts';
 import { TokenService } from './services/tokens.ts';
+import { SessionTokens } from './services/sessions.ts';
+import { StsService } from './services/sts.ts';
+import { WebIdentityVerifier } from './services/web-identity.ts';
+import { localJwksFiles } from './adapters/jwks-file/index.ts';
 import type { Config } from './config/schema.ts';
 import { ConfigError } from './config/load.ts';
 import { buildHttpServer } from './http/server.ts';
@@ -119,13 +123,14 @@ export async function openStores(config: Config, opts: { clock?: Clock; shared?:
 export function buildServices(config: Config, stores: Stores, clock: Clock = systemClock, onDenied?: (d: Denial) => void): Services {
   const deps: ServiceDeps = { meta: stores.meta, blobs: stores.blobs, clock, registryId: config.accountId, newId: randomUUID };
   const repositories = new RepositoryService(deps);
-  const identity = new IdentityService(stores.identity, stores.box, clock, config.accountId);
+  const sessions = new SessionTokens(stores.box.derive('sts-session-token'), config.accountId);
+  const identity = new IdentityService(stores.identity, stores.box, clock, config.accountId, sessions);
+  const iam = new IamService(stores.identity, stores.box, clock);
   const tokens = new TokenService(stores.box.derive('registry-token'), config.accountId);
   const manifests = new ManifestService(deps, repositories);
   const images = new ImageService(deps, repositories, manifests);
   const archive = new ArchiveService(deps, repositories, images);
   const blobs = new BlobService(deps, repositories);
-  const iam = new IamService(stores.identity, stores.box, clock);
   return {
     repositories, blobs, manifests, images,
     gc: new GarbageCollector(deps, blobs, { graceSeconds: config.gcGraceSeconds, batchSize: config.gcBatchSize, uploadTtlSeconds: config.uploadTtlSeconds }),
@@ -133,7 +138,8 @@ export function buildServices(config: Config, stores: Stores, clock: Clock = sys
     archive, pullExclusions: new PullExclusionService(deps),
     downloadUrls: new DownloadUrlService(stores.box.derive('blob-download-url'), clock, config.accountId),
     policies: new PolicyService(deps, repositories),
-    identity, iam, authn: new AuthenticationService(identity, tokens, clock, config.region),
+    identity, iam, sts: new StsService(iam, sessions, new WebIdentityVerifier(iam, localJwksFiles, clock), clock, config.region),
+    authn: new AuthenticationService(identity, tokens, clock, config.region),
     authz: new AuthorizationService({ meta: stores.meta, iam, clock, region: config.region, ...(onDenied ? { onDenied } : {}) }),
   };
 }

@@ -168,6 +168,8 @@ export const errors = {
     message: (p) => p.reason }),
   unrecognizedClient: define<void>({ id: 'UnrecognizedClient', status: 400, ecr: 'UnrecognizedClientException', query: 'InvalidClientTokenId',
     message: () => 'The security token included in the request is invalid.' }),
+  sessionExpired: define<void>({ id: 'SessionExpired', status: 400, ecr: 'ExpiredTokenException', query: 'ExpiredToken',
+    message: () => 'The security token included in the request is expired' }),
   unknownOperation: define<{ target: string }>({ id: 'UnknownOperation', status: 400, ecr: 'UnknownOperationException', query: 'InvalidAction',
     message: (p) => `Unknown operation ${p.target}` }),
   notImplemented: define<{ service: string; operation: string }>({ id: 'NotImplemented', status: 400, ecr: 'UnsupportedCommandException', query: 'InvalidAction',
@@ -275,6 +277,13 @@ export const errors = {
   iamInvalidInput: define<{ reason: string }>({ id: 'IamInvalidInput', status: 400, query: 'InvalidInput', message: (p) => p.reason }),
   iamValidation: define<{ violations: readonly string[] }>({ id: 'IamValidationError', status: 400, query: 'ValidationError',
     message: (p) => `${p.violations.length} validation error${p.violations.length === 1 ? '' : 's'} detected: ${p.violations.join('; ')}` }),
+  // --- STS (Query protocol) ---
+  invalidIdentityToken: define<{ reason: string }>({ id: 'InvalidIdentityToken', status: 400, query: 'InvalidIdentityToken', message: (p) => p.reason }),
+  webIdentityTokenExpired: define<{ now: Date; expiresAt: Date }>({ id: 'WebIdentityTokenExpired', status: 400, query: 'ExpiredTokenException',
+    message: (p) => `Token expired: current date/time ${p.now.toISOString()} must be before the expiration date/time ${p.expiresAt.toISOString()}` }),
+  idpRejectedClaim: define<{ reason: string }>({ id: 'IDPRejectedClaim', status: 403, query: 'IDPRejectedClaim', message: (p) => p.reason }),
+  packedPolicyTooLarge: define<{ percent: number }>({ id: 'PackedPolicyTooLarge', status: 400, query: 'PackedPolicyTooLarge',
+    message: (p) => `Packed policy consumes ${p.percent}% of allotted space, please use smaller policy.` }),
   iamUnmodifiableEntity: define<{ arn: string }>({ id: 'IamUnmodifiableEntity', status: 400, query: 'UnmodifiableEntity',
     message: (p) => `Cannot modify the AWS managed policy ${p.arn}.` }),
 };

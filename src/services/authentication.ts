@@ -1,5 +1,6 @@
-// Authentication: SigV4-signed API requests and Basic "AWS:<token>" registry requests, each turned
-// into a Principal or one of AWS's / ECR's refusals.
+// Authentication: SigV4-signed API requests (long-term keys, and temporary keys with their session
+// token) and Basic "AWS:<token>" registry requests, each turned into a Principal or one of AWS's /
+// ECR's refusals.
 import { parseSignature, SigV4Error, verifySignature, type ParsedSignature, type SignedRequest } from '../domain/aws/sigv4.ts';
 import { errors } from '../domain/errors.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -53,8 +54,9 @@ export class AuthenticationService {
   /**
    * SigV4 (header or query form) is checked in two halves, so that the body is read only for a
    * signer who exists. The first half, before any body byte is read: parses the signature and looks up its
-   * access key. Throws MissingAuthenticationToken, IncompleteSignature or UnrecognizedClient, so a
-   * request nobody could have signed is refused without buffering its body.
+   * access key (for an `ASIA…` key: opens the session token, `X-Amz-Security-Token` header or query
+   * parameter). Throws MissingAuthenticationToken, IncompleteSignature, UnrecognizedClient or
+   * SessionExpired, so a request nobody could have signed is refused without buffering its body.
    */
   async signer(req: Omit<SignedRequest, 'bodySha256'>): Promise<PendingSignature> {
     let sig: ParsedSignature;
@@ -63,23 +65,31 @@ export class AuthenticationService {
     } catch (e) {
       rethrowAsAws(e);
     }
-    const key = await this.identity.lookup(sig.credential.accessKeyId);
+    const key = await this.identity.lookup(sig.credential.accessKeyId, sig.securityToken);
     if (!key) throw errors.unrecognizedClient();
     return new PendingSignature(req, sig, key.secret, key.principal);
   }
 
-  /** The second half: checks `scope`, time and signature over the body's hex sha256; returns who signed. */
+  /**
+   * The second half: checks `scope`, time and signature over the body's hex sha256; returns who
+   * signed, and notes the key's use (written at most once a minute per key, off the request path).
+   */
   verify(pending: PendingSignature, bodySha256: string, scope: SigningScope): Principal {
     try {
       pending.check(bodySha256, this.clock.now().getTime(), scope.service, scope.anyRegion ? undefined : this.region);
     } catch (e) {
       rethrowAsAws(e);
     }
+    const c = pending.sig.credential;
+    this.identity.noteKeyUse(c.accessKeyId, c.service, c.region);
     return pending.principal;
   }
 
-  /** The principal of a registry request's `Authorization: Basic base64(AWS:<token>)` header. */
-  basic(header: string | undefined): Principal {
+  /**
+   * The principal of a registry request's `Authorization: Basic base64(AWS:<token>)` header, as it is
+   * now (TokenInvalid once its user or role is gone; see IdentityService.tokenPrincipal for the bound).
+   */
+  async basic(header: string | undefined): Promise<Principal> {
     if (!header) throw errors.unauthorized();
     const m = header.match(/^Basic\s+([A-Za-z0-9+/=]+)\s*$/i);
     if (!m) throw errors.unauthorized();
@@ -89,7 +99,7 @@ export class AuthenticationService {
     const decoded = bytes.toString('utf8');
     const i = decoded.indexOf(':');
     if (i < 0 || decoded.slice(0, i) !== 'AWS') throw errors.tokenInvalid();
-    return this.tokens.verify(decoded.slice(i + 1), this.clock.now());
+    return this.identity.tokenPrincipal(this.tokens.verify(decoded.slice(i + 1), this.clock.now()));
   }
 
   /** GetAuthorizationToken: a token for `principal` and the base64 "AWS:<token>" ECR returns. */

@@ -5,14 +5,14 @@
 // ECR action; V1: only the actions it honours), with the request's context keys. What it reads from
 // the stores is cached until the store's access version moves, so a repeated request costs one
 // counter read and one evaluation.
-import { denialMessage, evaluate, type ContextValues, type EvalPrincipal, type EvalResult, type PolicyInput } from '../domain/aws/policy-eval.ts';
+import { denialMessage, evaluate, type ContextValues, type EvalResult, type PolicyInput } from '../domain/aws/policy-eval.ts';
 import { parsePolicy, V1_REGISTRY_ACTIONS, type PolicyDocument, type RegistryPolicyScope } from '../domain/aws/policy.ts';
 import { errors } from '../domain/errors.ts';
 import type { MetadataStore } from '../ports/metadata-store.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { PolicyOwner } from '../ports/identity-store.ts';
 import type { IamService } from './iam.ts';
 import type { Principal } from './identity.ts';
+import { evalPrincipalOf, principalContext, principalPolicies, type PrincipalPolicyInputs } from './principal-context.ts';
 import { REGISTRY_POLICY_KEY } from './policies.ts';
 
 /** What the transport knows of the request beyond who signed it (context keys of §2.4). */
@@ -47,13 +47,6 @@ export interface AuthorizationDeps {
   readonly onDenied?: (d: Denial) => void;
 }
 
-/** The identity side of a principal, read from the IAM records. */
-interface IdentitySide {
-  readonly policies: PolicyInput[];
-  readonly boundary?: PolicyInput;
-  readonly tags: Readonly<Record<string, string>>;
-}
-
 /** A repository as decisions see it: its policy (none when it has none) and its resource tags. */
 interface RepositorySide {
   readonly policy?: PolicyInput;
@@ -77,11 +70,6 @@ const ROOT_RECOVERY = new Set(['ecr:getrepositorypolicy', 'ecr:setrepositorypoli
   'ecr:getregistrypolicy', 'ecr:putregistrypolicy', 'ecr:deleteregistrypolicy']);
 const REPOSITORY_ARN = /^arn:aws:ecr:([^:]*):([0-9]{12}):repository\/(.+)$/;
 
-/** `arn:aws:iam::A:user/path/name` → name (the last segment). */
-function lastSegment(arn: string): string {
-  return arn.slice(arn.lastIndexOf('/') + 1);
-}
-
 function boundedSet<K, V>(map: Map<K, V>, key: K, value: V): V {
   if (map.size >= CACHE_MAX) map.delete(map.keys().next().value as K);
   map.set(key, value);
@@ -90,7 +78,7 @@ function boundedSet<K, V>(map: Map<K, V>, key: K, value: V): V {
 
 export class AuthorizationService {
   private version = -1;
-  private readonly identities = new Map<string, Promise<IdentitySide | undefined>>();
+  private readonly identities = new Map<string, Promise<PrincipalPolicyInputs | undefined>>();
   private readonly repositories = new Map<string, Promise<RepositorySide | undefined>>();
   private registry: Promise<RegistrySide> | undefined;
 
@@ -126,36 +114,31 @@ export class AuthorizationService {
     const resourcePolicies: PolicyInput[] = [];
     if (repository?.policy) resourcePolicies.push(repository.policy);
     if (registry?.policy && (registry.scope === 'V2' || V1_ACTIONS.has(action.toLowerCase()))) resourcePolicies.push(registry.policy);
-    const evalPrincipal: EvalPrincipal = { arn: principal.arn, accountId: principal.accountId, kind: principal.kind };
-    if (principal.kind !== 'root' && identity === undefined) {
-      // The user (or role) is gone: nothing allows it any more.
+    if (identity === undefined) {
+      // The user (or the session's role) is gone: nothing allows it any more.
       return { decision: 'ImplicitDeny', reason: 'identity', matched: [], missingContextKeys: [] };
     }
     return evaluate({
-      principal: evalPrincipal, action, resource,
+      principal: evalPrincipalOf(principal), action, resource,
       resourceAccount: repoMatch ? repoMatch[2] : principal.accountId,
-      context: this.context(principal, identity, repository, facts),
-      identityPolicies: identity?.policies ?? [],
-      ...(identity?.boundary ? { permissionsBoundary: identity.boundary } : {}),
+      context: this.context(principal, repository, facts),
+      ...identity,
       resourcePolicies,
     });
   }
 
   /** The context keys of §2.4 that Wharf can supply for this request. */
-  private context(p: Principal, identity: IdentitySide | undefined, repository: RepositorySide | undefined, facts: RequestFacts): ContextValues {
+  private context(p: Principal, repository: RepositorySide | undefined, facts: RequestFacts): ContextValues {
     const now = this.d.clock.now();
     const c: Record<string, string | boolean | number | readonly string[]> = {
+      ...principalContext(p),
       'aws:CurrentTime': now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
       'aws:EpochTime': Math.floor(now.getTime() / 1000),
       'aws:RequestedRegion': this.d.region,
       'aws:SecureTransport': facts.secureTransport === true,
-      'aws:PrincipalType': p.kind === 'root' ? 'Account' : 'User',
-      'aws:userid': p.kind === 'root' ? p.accountId : (p.userId ?? ''),
     };
-    if (p.kind === 'user') c['aws:username'] = lastSegment(p.arn);
     if (facts.sourceIp) c['aws:SourceIp'] = facts.sourceIp;
     if (facts.userAgent) c['aws:UserAgent'] = facts.userAgent;
-    for (const [k, v] of Object.entries(identity?.tags ?? {})) c[`aws:PrincipalTag/${k}`] = v;
     for (const [k, v] of Object.entries(repository?.tags ?? {})) {
       c[`aws:ResourceTag/${k}`] = v;
       c[`ecr:ResourceTag/${k}`] = v;
@@ -176,23 +159,14 @@ export class AuthorizationService {
     this.registry = undefined;
   }
 
-  private identityOf(p: Principal): Promise<IdentitySide | undefined> | undefined {
-    if (p.kind === 'root') return undefined;
-    const cached = this.identities.get(p.arn);
+  /** The principal's own policies (none for the root), cached per principal (a session per its key). */
+  private identityOf(p: Principal): Promise<PrincipalPolicyInputs | undefined> {
+    const key = `${p.arn}\n${p.accessKeyId ?? ''}`;
+    const cached = this.identities.get(key);
     if (cached) return cached;
-    const owner: PolicyOwner = { kind: 'user', accountId: p.accountId, name: lastSegment(p.arn) };
-    const read = (async (): Promise<IdentitySide | undefined> => {
-      const set = await this.d.iam.policiesFor(owner);
-      if (!set) return undefined;
-      const tags = Object.fromEntries((await this.d.iam.listTags(owner.accountId, { kind: owner.kind, name: owner.name })).map((t) => [t.key, t.value]));
-      return {
-        policies: set.identity.map((s) => ({ id: s.source, document: s.document })),
-        ...(set.boundary ? { boundary: { id: set.boundary.source, document: set.boundary.document } } : {}),
-        tags,
-      };
-    })();
-    read.catch(() => this.identities.delete(p.arn));
-    return boundedSet(this.identities, p.arn, read);
+    const read = principalPolicies(this.d.iam, p);
+    read.catch(() => this.identities.delete(key));
+    return boundedSet(this.identities, key, read);
   }
 
   private repositoryOf(name: string): Promise<RepositorySide | undefined> {

@@ -1,5 +1,6 @@
 // New credentials and IAM unique ids, made one way for the root key (services/identity.ts) and for
-// IAM users, roles and policies (services/iam): random upper-case base32 after AWS's prefixes.
+// IAM users, roles and policies (services/iam), and for STS sessions (services/sessions.ts): random
+// upper-case base32 after AWS's prefixes.
 import { createHash, randomBytes } from 'node:crypto';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -17,6 +18,11 @@ function base32(n: number): string {
 /** A long-term access key id: AKIA + 16 characters (20 in all, as AWS's). */
 export function newAccessKeyId(): string {
   return 'AKIA' + base32(16);
+}
+
+/** A temporary access key id (STS sessions): ASIA + 16 characters. */
+export function newTemporaryAccessKeyId(): string {
+  return 'ASIA' + base32(16);
 }
 
 /** A 40-character secret access key. */

@@ -2,7 +2,7 @@
 // of that one repository without credentials until it expires, like ECR's presigned S3 URLs.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { errors } from '../domain/errors.ts';
-import { strictBase64url } from './tokens.ts';
+import { strictBase64url } from './sealed.ts';
 import type { Clock } from '../ports/clock.ts';
 
 /** ECR's presigned layer URLs carry X-Amz-Expires=3600; Wharf's live as long. */

@@ -97,6 +97,14 @@ export class IamService extends IamRoles {
     return text === undefined ? undefined : { source: arn, document: parseIamPolicy(text, 'boundary') };
   }
 
+  /**
+   * The default version's text of a customer-managed policy of `account` (session PolicyArns), or
+   * undefined when the account has no such policy.
+   */
+  async defaultPolicyDocument(account: string, arn: string): Promise<string | undefined> {
+    return arn.split(':')[4] === account ? this.defaultDocument(arn) : undefined;
+  }
+
   private async defaultDocument(arn: string): Promise<string | undefined> {
     const policy = await this.store.getPolicy(arn);
     const v = policy && (await this.store.getPolicyVersion(arn, policy.defaultVersionId));

@@ -11,7 +11,7 @@ import { DescribeRepositoriesCommand, ECRClient, GetAuthorizationTokenCommand } 
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { openLocalSecretBox } from '../../src/adapters/secret-box-local/index.ts';
-import { principalFromArn } from '../../src/services/identity.ts';
+import { rootPrincipal } from '../../src/services/identity.ts';
 import { TokenService } from '../../src/services/tokens.ts';
 import { freePort, outputMatching, startWharf, TEST_CREDENTIALS, TEST_REGION, WHARF_BIN, type RunningWharf } from '../helpers/server.ts';
 import { requireTools } from '../helpers/tools.ts';
@@ -199,7 +199,7 @@ describe('registry login', () => {
   test('an expired token (made with the server\'s own key) is 403 DENIED with ECR\'s expiry message', async () => {
     const key = openLocalSecretBox(join(w.dataDir, 'master.key')).derive('registry-token');
     const tokens = new TokenService(key, ACCOUNT);
-    const root = principalFromArn(`arn:aws:iam::${ACCOUNT}:root`, TEST_CREDENTIALS.accessKeyId);
+    const root = rootPrincipal(ACCOUNT, TEST_CREDENTIALS.accessKeyId);
     const expired = tokens.issue(root, new Date(Date.now() - 13 * HOUR)).token;
     assert.deepEqual(await denied(`Basic ${b64(`AWS:${expired}`)}`), {
       status: 403, body: { errors: [{ code: 'DENIED', message: 'Your authorization token has expired. Reauthenticate and try again.' }] },

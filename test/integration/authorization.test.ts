@@ -10,14 +10,12 @@ import { buildServices, openStores, type Stores } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Services } from '../../src/http/services.ts';
 import type { Denial } from '../../src/services/authorization.ts';
-import { rootArn, type Principal } from '../../src/services/identity.ts';
+import { rootArn, rootPrincipal, userPrincipal, type Principal } from '../../src/services/identity.ts';
 
 const ACCOUNT = '123456789012';
 const REGION = 'eu-west-1';
 const repoArn = (name: string) => `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${name}`;
-const userArn = (name: string) => `arn:aws:iam::${ACCOUNT}:user/${name}`;
-const ROOT: Principal = { arn: rootArn(ACCOUNT), accountId: ACCOUNT, kind: 'root' };
-const user = (name: string): Principal => ({ arn: userArn(name), accountId: ACCOUNT, kind: 'user' });
+const ROOT: Principal = rootPrincipal(ACCOUNT);
 const doc = (...Statement: object[]) => JSON.stringify({ Version: '2012-10-17', Statement });
 
 describe('authorization over real stores', () => {
@@ -40,6 +38,8 @@ describe('authorization over real stores', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** The user as authentication makes it (its id, path and tags as the store has them now). */
+  const user = async (name: string): Promise<Principal> => userPrincipal(await s.iam.getUser(ACCOUNT, name));
   const allowed = async (p: Principal, action: string, resource: string) => (await s.authz.decide(p, action, resource)).decision;
   async function deniedWith(p: Principal, action: string, resource: string, message: string): Promise<void> {
     await assert.rejects(s.authz.authorize(p, action, resource), (e: Error & { spec?: { id: string } }) => {
@@ -64,7 +64,7 @@ describe('authorization over real stores', () => {
 
   test('a user with no policies may do nothing; the AWS-managed pull-only policy allows pulls, not pushes', async () => {
     await s.iam.createUser(ACCOUNT, { userName: 'puller' });
-    const puller = user('puller');
+    const puller = await user('puller');
     await deniedWith(puller, 'ecr:BatchGetImage', repoArn('team/app'),
       `User: ${puller.arn} is not authorized to perform: ecr:BatchGetImage on resource: ${repoArn('team/app')} because no identity-based policy allows the ecr:BatchGetImage action`);
     await s.iam.attachPolicy({ kind: 'user', accountId: ACCOUNT, name: 'puller' }, 'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly');
@@ -78,7 +78,7 @@ describe('authorization over real stores', () => {
 
   test('a repository policy naming a user grants it directly; naming the account delegates to identity policies', async () => {
     await s.iam.createUser(ACCOUNT, { userName: 'pusher' });
-    const pusher = user('pusher');
+    const pusher = await user('pusher');
     await s.policies.setRepositoryPolicy('team/app', doc({ Sid: 'PusherPushes', Effect: 'Allow', Principal: { AWS: pusher.arn }, Action: ['ecr:PutImage', 'ecr:InitiateLayerUpload'] }), false, ROOT);
     assert.equal(await allowed(pusher, 'ecr:PutImage', repoArn('team/app')), 'Allow');
     assert.equal(await allowed(pusher, 'ecr:PutImage', repoArn('other/app')), 'ImplicitDeny', 'only on that repository');
@@ -93,7 +93,7 @@ describe('authorization over real stores', () => {
       Effect: 'Allow', Action: 'ecr:*', Resource: `arn:aws:ecr:*:${ACCOUNT}:repository/*`,
       Condition: { StringEquals: { 'ecr:ResourceTag/team': '${aws:PrincipalTag/team}' } },
     }));
-    const dev = user('blue-dev');
+    const dev = await user('blue-dev');
     assert.equal(await allowed(dev, 'ecr:PutImage', repoArn('team/app')), 'Allow', 'tag team=blue matches');
     assert.equal(await allowed(dev, 'ecr:PutImage', repoArn('other/app')), 'ImplicitDeny', 'an untagged repository does not');
     await s.repositories.changeResourceTags('other/app', { team: 'blue' }, []);
@@ -103,7 +103,7 @@ describe('authorization over real stores', () => {
   test('the registry policy (scope V2) applies to every ECR action; under V1 only to the actions V1 honours', async () => {
     await s.iam.createUser(ACCOUNT, { userName: 'everything' });
     await s.iam.attachPolicy({ kind: 'user', accountId: ACCOUNT, name: 'everything' }, 'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryFullAccess');
-    const u = user('everything');
+    const u = await user('everything');
     assert.equal(await allowed(u, 'ecr:DeleteRepository', repoArn('team/app')), 'Allow');
     await s.policies.putRegistryPolicy(doc({ Sid: 'NoDeletes', Effect: 'Deny', Principal: { AWS: u.arn }, Action: ['ecr:DeleteRepository', 'ecr:CreateRepository'], Resource: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/*` }));
     assert.equal(await allowed(u, 'ecr:DeleteRepository', repoArn('team/app')), 'ExplicitDeny');
@@ -118,10 +118,11 @@ describe('authorization over real stores', () => {
   test('a deleted user is denied, whatever it was allowed before', async () => {
     await s.iam.createUser(ACCOUNT, { userName: 'leaver' });
     await s.iam.attachPolicy({ kind: 'user', accountId: ACCOUNT, name: 'leaver' }, 'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly');
-    assert.equal(await allowed(user('leaver'), 'ecr:DescribeImages', repoArn('team/app')), 'Allow');
+    const leaver = await user('leaver'); // (as a registry token issued before the deletion would name it)
+    assert.equal(await allowed(leaver, 'ecr:DescribeImages', repoArn('team/app')), 'Allow');
     await s.iam.detachPolicy({ kind: 'user', accountId: ACCOUNT, name: 'leaver' }, 'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly');
     await s.iam.deleteUser(ACCOUNT, 'leaver');
-    assert.equal(await allowed(user('leaver'), 'ecr:DescribeImages', repoArn('team/app')), 'ImplicitDeny');
+    assert.equal(await allowed(leaver, 'ecr:DescribeImages', repoArn('team/app')), 'ImplicitDeny');
   });
 
   test('another process\'s change on the same store decides the next request here too', async () => {
@@ -130,9 +131,10 @@ describe('authorization over real stores', () => {
     try {
       const other = buildServices(config, otherStores);
       await s.iam.createUser(ACCOUNT, { userName: 'remote' });
-      assert.equal(await allowed(user('remote'), 'ecr:ListImages', repoArn('team/app')), 'ImplicitDeny');
+      const remote = await user('remote');
+      assert.equal(await allowed(remote, 'ecr:ListImages', repoArn('team/app')), 'ImplicitDeny');
       await other.iam.putInlinePolicy({ kind: 'user', accountId: ACCOUNT, name: 'remote' }, 'list', doc({ Effect: 'Allow', Action: 'ecr:ListImages', Resource: '*' }));
-      assert.equal(await allowed(user('remote'), 'ecr:ListImages', repoArn('team/app')), 'Allow');
+      assert.equal(await allowed(remote, 'ecr:ListImages', repoArn('team/app')), 'Allow');
     } finally {
       await otherStores.meta.close();
       await otherStores.blobs.close();

@@ -2,7 +2,7 @@
 // @smithy/signature-v4, sent over a real socket; the root's key as the test servers have it): Query
 // requests routed to STS or IAM by Version, GetCallerIdentity's exact XML, the Query protocol's
 // refusals (signature, scope, Action, Version) with their XML codes and statuses, the unsigned
-// operations, ECR's JSON path unchanged, and the metrics / access-log labels of Query requests.
+// operations (AssumeRoleWithWebIdentity reaches STS unsigned), ECR's JSON path unchanged, and the metrics / access-log labels of Query requests.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
@@ -170,9 +170,11 @@ describe('the AWS front door (in-process)', () => {
     assert.equal(error(partial, 400, STS_NS).Code, 'IncompleteSignature');
   });
 
-  test('an unsigned AssumeRoleWithWebIdentity (the model\'s noAuth operation) answers Wharf\'s 4xx not-implemented, others without signature are refused', async () => {
-    const web = answer(await send({ method: 'POST', url: '/', headers: { 'content-type': FORM }, payload: 'Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A000000000000%3Arole%2Fci&RoleSessionName=s&WebIdentityToken=eyJ' }));
-    assert.deepEqual(error(web, 400, STS_NS), { Type: 'Sender', Code: 'InvalidAction', Message: "Wharf does not implement the STS operation 'AssumeRoleWithWebIdentity' yet." });
+  test('an unsigned AssumeRoleWithWebIdentity (the model\'s noAuth operation) reaches STS, unsigned AssumeRoleWithSAML is not implemented, others without signature are refused', async () => {
+    const web = answer(await send({ method: 'POST', url: '/', headers: { 'content-type': FORM }, payload: 'Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A000000000000%3Arole%2Fci&RoleSessionName=s1&WebIdentityToken=eyJhb' }));
+    assert.deepEqual(error(web, 400, STS_NS), { Type: 'Sender', Code: 'InvalidIdentityToken', Message: 'The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)' });
+    const saml = answer(await send({ method: 'POST', url: '/', headers: { 'content-type': FORM }, payload: 'Action=AssumeRoleWithSAML&Version=2011-06-15' }));
+    assert.deepEqual(error(saml, 400, STS_NS), { Type: 'Sender', Code: 'InvalidAction', Message: "Wharf does not implement the STS operation 'AssumeRoleWithSAML' yet." });
     const other = answer(await send({ method: 'POST', url: '/', headers: { 'content-type': FORM }, payload: 'Action=AssumeRole&Version=2011-06-15' }));
     assert.equal(error(other, 403, STS_NS).Code, 'MissingAuthenticationToken');
   });

@@ -13,6 +13,7 @@ import type { IdentityStore } from '../../src/ports/identity-store.ts';
 import type { SecretBox } from '../../src/ports/secret-box.ts';
 import { IamService } from '../../src/services/iam.ts';
 import { IdentityService } from '../../src/services/identity.ts';
+import { SessionTokens } from '../../src/services/sessions.ts';
 
 const A = '123456789012';
 const B = '210987654321';
@@ -126,7 +127,7 @@ describe('IamService', () => {
       const stored = (await store.getAccessKey(made.key.accessKeyId))!;
       assert.notEqual(stored.sealedSecret, made.secretAccessKey, 'never stored in clear');
       assert.equal(box.open(stored.sealedSecret), made.secretAccessKey);
-      const found = await new IdentityService(store, box, { now: () => now }, A).lookup(made.key.accessKeyId);
+      const found = await new IdentityService(store, box, { now: () => now }, A, new SessionTokens(box.derive('sts-session-token'), A)).lookup(made.key.accessKeyId);
       assert.equal(found?.secret, made.secretAccessKey);
       assert.equal(found?.principal.arn, `arn:aws:iam::${A}:user/alice`);
       await iam.createAccessKey(A, 'alice');
@@ -136,7 +137,7 @@ describe('IamService', () => {
     test('UpdateAccessKey Inactive stops lookups at once; unknown keys are NoSuchEntity; status is an enum', async () => {
       await iam.createUser(A, { userName: 'alice' });
       const { key } = await iam.createAccessKey(A, 'alice');
-      const identity = new IdentityService(store, box, { now: () => now }, A);
+      const identity = new IdentityService(store, box, { now: () => now }, A, new SessionTokens(box.derive('sts-session-token'), A));
       await iam.updateAccessKey(A, 'alice', key.accessKeyId, 'Inactive');
       assert.equal(await identity.lookup(key.accessKeyId), undefined);
       assert.equal((await iam.listAccessKeys(A, 'alice'))[0].status, 'Inactive');

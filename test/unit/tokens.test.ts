@@ -5,12 +5,12 @@ import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { WharfError } from '../../src/domain/errors.ts';
 import { AuthenticationService } from '../../src/services/authentication.ts';
-import type { IdentityService } from '../../src/services/identity.ts';
-import { principalFromArn } from '../../src/services/identity.ts';
+import type { IdentityService, TokenSubject } from '../../src/services/identity.ts';
+import { rootPrincipal } from '../../src/services/identity.ts';
 import { TOKEN_TTL_MS, TokenService } from '../../src/services/tokens.ts';
 
 const ACCOUNT = '123456789012';
-const ROOT = principalFromArn(`arn:aws:iam::${ACCOUNT}:root`, 'AKIAWHARFUNITTEST001');
+const ROOT = rootPrincipal(ACCOUNT, 'AKIAWHARFUNITTEST001');
 const T0 = new Date('2026-03-01T10:00:00Z');
 const HOUR = 3600_000;
 
@@ -36,6 +36,16 @@ function refusal(fn: () => unknown): { id: string; status: number; oci?: string;
   assert.fail('expected a refusal');
 }
 
+async function refusalAsync(fn: () => Promise<unknown>): Promise<{ id: string; status: number; oci?: string; message: string }> {
+  try {
+    await fn();
+  } catch (e) {
+    assert.ok(e instanceof WharfError, String(e));
+    return { id: e.spec.id, status: e.status, oci: e.spec.oci, message: e.message };
+  }
+  assert.fail('expected a refusal');
+}
+
 const INVALID = { id: 'TokenInvalid', status: 403, oci: 'DENIED', message: 'Your Authorization Token is invalid.' };
 const EXPIRED = { id: 'TokenExpired', status: 403, oci: 'DENIED', message: 'Your authorization token has expired. Reauthenticate and try again.' };
 
@@ -48,7 +58,7 @@ describe('TokenService', () => {
     assert.equal(TOKEN_TTL_MS, 12 * HOUR);
     assert.equal(t.expiresAt.getTime(), T0.getTime() + 12 * HOUR);
     assert.match(t.token, /^[^\s:]+$/);
-    assert.deepEqual(tokens.verify(t.token, T0), ROOT);
+    assert.deepEqual(tokens.verify(t.token, T0), { arn: ROOT.arn, accessKeyId: ROOT.accessKeyId });
   });
 
   test('is valid until just before expiry and expired from then on', () => {
@@ -104,7 +114,7 @@ describe('TokenService', () => {
 
   test('a token minted for another account is refused, even sealed with the same key', () => {
     const other = new TokenService(key, '210987654321');
-    const theirs = other.issue(principalFromArn('arn:aws:iam::210987654321:root', 'AKIAWHARFUNITTEST002'), T0).token;
+    const theirs = other.issue(rootPrincipal('210987654321', 'AKIAWHARFUNITTEST002'), T0).token;
     assert.equal(other.verify(theirs, T0).arn, 'arn:aws:iam::210987654321:root');
     assert.deepEqual(refusal(() => tokens.verify(theirs, T0)), INVALID);
     const ours = tokens.issue(ROOT, T0).token;
@@ -131,45 +141,47 @@ describe('TokenService', () => {
 
 describe('AuthenticationService: registry login with a fake clock', () => {
   const clock = fakeClock(T0);
-  const authn = new AuthenticationService({} as IdentityService, new TokenService(randomBytes(32), ACCOUNT), clock, 'us-east-1');
+  // The store's side (does the principal still exist?) is IdentityService's, tested with the store; here every root exists.
+  const identity = { tokenPrincipal: async (s: TokenSubject) => rootPrincipal(ACCOUNT, s.accessKeyId) } as unknown as IdentityService;
+  const authn = new AuthenticationService(identity, new TokenService(randomBytes(32), ACCOUNT), clock, 'us-east-1');
   const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
-  test('authorizationToken is base64("AWS:" + password) and Basic with it logs in until it expires', () => {
+  test('authorizationToken is base64("AWS:" + password) and Basic with it logs in until it expires', async () => {
     const issued = authn.issue(ROOT);
     const decoded = Buffer.from(issued.authorizationToken, 'base64').toString('utf8');
     assert.ok(decoded.startsWith('AWS:'));
     assert.equal(decoded.split(':').length, 2, 'the aws CLI splits on ":" and wants exactly two parts');
     assert.equal(issued.expiresAt.getTime(), T0.getTime() + 12 * HOUR);
-    assert.equal(authn.basic(`Basic ${issued.authorizationToken}`).arn, ROOT.arn);
+    assert.equal((await authn.basic(`Basic ${issued.authorizationToken}`)).arn, ROOT.arn);
     clock.advance(12 * HOUR - 1000);
-    assert.equal(authn.basic(`Basic ${issued.authorizationToken}`).arn, ROOT.arn);
+    assert.equal((await authn.basic(`Basic ${issued.authorizationToken}`)).arn, ROOT.arn);
     clock.advance(1000);
-    assert.deepEqual(refusal(() => authn.basic(`Basic ${issued.authorizationToken}`)), EXPIRED);
+    assert.deepEqual(await refusalAsync(() => authn.basic(`Basic ${issued.authorizationToken}`)), EXPIRED);
   });
 
-  test('a username other than AWS, or a Basic value without a colon, is an invalid token', () => {
+  test('a username other than AWS, or a Basic value without a colon, is an invalid token', async () => {
     const password = Buffer.from(authn.issue(ROOT).authorizationToken, 'base64').toString('utf8').slice(4);
-    assert.deepEqual(refusal(() => authn.basic(basic('aws', password))), INVALID);
-    assert.deepEqual(refusal(() => authn.basic(basic('root', password))), INVALID);
-    assert.deepEqual(refusal(() => authn.basic(`Basic ${Buffer.from('no-colon-here').toString('base64')}`)), INVALID);
+    assert.deepEqual(await refusalAsync(() => authn.basic(basic('aws', password))), INVALID);
+    assert.deepEqual(await refusalAsync(() => authn.basic(basic('root', password))), INVALID);
+    assert.deepEqual(await refusalAsync(() => authn.basic(`Basic ${Buffer.from('no-colon-here').toString('base64')}`)), INVALID);
   });
 
-  test('every single-character change of the Basic value is refused (the last base64 character included)', () => {
+  test('every single-character change of the Basic value is refused (the last base64 character included)', async () => {
     const value = authn.issue(ROOT).authorizationToken;
-    assert.equal(authn.basic(`Basic ${value}`).arn, ROOT.arn);
+    assert.equal((await authn.basic(`Basic ${value}`)).arn, ROOT.arn);
     const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=';
     for (let i = 0; i < value.length; i++) {
       for (const c of B64) {
         if (c === value[i]) continue;
         const altered = `Basic ${value.slice(0, i)}${c}${value.slice(i + 1)}`;
-        const r = refusal(() => authn.basic(altered));
+        const r = await refusalAsync(() => authn.basic(altered));
         assert.ok(r.status === 403 || r.status === 401, `position ${i} -> ${c}: ${r.id}`);
       }
     }
   });
 
-  test('no Authorization header, or one that is not Basic, asks for credentials (401)', () => {
-    assert.equal(refusal(() => authn.basic(undefined)).status, 401);
-    assert.equal(refusal(() => authn.basic('Bearer abc')).status, 401);
+  test('no Authorization header, or one that is not Basic, asks for credentials (401)', async () => {
+    assert.equal((await refusalAsync(() => authn.basic(undefined))).status, 401);
+    assert.equal((await refusalAsync(() => authn.basic('Bearer abc'))).status, 401);
   });
 });

@@ -6,12 +6,16 @@ import type { Services } from '../services.ts';
 import type { QueryParams } from './query-params.ts';
 import type { Ordered } from './xml.ts';
 
-export interface QueryContext {
-  /** Who signed the request (verified). */
-  readonly principal: Principal;
+/** What an operation the model allows without a signature receives when called without one. */
+export interface UnsignedQueryContext {
   readonly services: Services;
   readonly config: Config;
   readonly now: Date;
+}
+
+export interface QueryContext extends UnsignedQueryContext {
+  /** Who signed the request (verified). */
+  readonly principal: Principal;
 }
 
 /**
@@ -34,6 +38,12 @@ export interface QueryOperation {
    * without any permission (sts:GetCallerIdentity, which even an explicit deny does not block).
    */
   readonly authorize?: false;
+  /**
+   * For the model's unsigned operations (STS AssumeRoleWithWebIdentity): the entry point of a request
+   * without any signature (a signed request still goes to `handler`). Only operations of the
+   * service's `unsigned` list may have one.
+   */
+  readonly unsigned?: (ctx: UnsignedQueryContext, params: QueryParams) => Promise<Ordered | undefined>;
 }
 
 /** A service's implemented operations by Action name. */

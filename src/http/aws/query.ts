@@ -1,7 +1,8 @@
 // The AWS Query protocol (IAM, STS): a form-encoded POST / (or a GET /?Action=…, as presigned STS
 // GetCallerIdentity URLs are). Identifies the signer before reading the body, reads the body capped,
 // picks the service by `Version`, verifies SigV4 for that service's scope, finds the Action in the
-// service's table, authorizes, runs it, and renders the result or the error as XML.
+// service's table, authorizes, runs it, and renders the result or the error as XML. A request with
+// no signature at all may call only the model's unsigned operations (AssumeRoleWithWebIdentity).
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/schema.ts';
@@ -14,6 +15,7 @@ import { queryRoute } from '../observability/route-kind.ts';
 import type { Services } from '../services.ts';
 import { requestFacts } from '../request-facts.ts';
 import { QueryParams } from './query-params.ts';
+import type { QueryOperation } from './query-operations.ts';
 import { IAM, QUERY_SERVICES, serviceBySigningName, serviceByVersion, type QueryService } from './query-services.ts';
 import { renderQueryError, renderQueryResult } from './xml.ts';
 
@@ -29,6 +31,34 @@ const ENCODED_CHAR = 9;
  * (no IAM or STS operation takes two): 1,245,184 bytes. A larger body is RequestEntityTooLarge.
  */
 export const QUERY_BODY_LIMIT = 64 * 1024 + ENCODED_CHAR * MAX_POLICY_DOCUMENT;
+/** The longest WebIdentityToken STS takes (the model's clientTokenType). */
+const MAX_WEB_IDENTITY_TOKEN = 20_000;
+/**
+ * The most of an unsigned request body Wharf reads when its first bytes name an unsigned operation
+ * Wharf implements (AssumeRoleWithWebIdentity): 64 KiB for the other members, plus a token of the
+ * largest size with every character percent-encoded (3 bytes; a JWT is ASCII): 125,536 bytes. Any
+ * other unsigned request is refused after at most PREAUTH_READ_LIMIT (4 KiB).
+ */
+export const UNSIGNED_QUERY_BODY_LIMIT = 64 * 1024 + 3 * MAX_WEB_IDENTITY_TOKEN;
+
+/** The implemented operation that may be called without a signature which `params` name, if any. */
+function unsignedOperation(params: QueryParams, services: readonly QueryService[]): { service: QueryService; run: NonNullable<QueryOperation['unsigned']> } | undefined {
+  const service = serviceByVersion(params.string('Version'), services);
+  const action = params.string('Action');
+  if (!service || action === undefined || !service.unsigned.has(action) || !Object.hasOwn(service.operations, action)) return undefined;
+  const run = service.operations[action].unsigned;
+  return run ? { service, run } : undefined;
+}
+
+/**
+ * Whether the first bytes of a form body (cut anywhere) already name an implemented unsigned
+ * operation: the complete parameters before the last `&` (the SDKs send Action and Version first).
+ */
+function namesUnsignedOperation(head: Buffer, services: readonly QueryService[]): boolean {
+  const text = head.toString('latin1');
+  const cut = text.lastIndexOf('&');
+  return cut > 0 && unsignedOperation(QueryParams.parse(text.slice(0, cut)), services) !== undefined;
+}
 
 /** The service whose namespace an error carries when `Version` selects none: the scope's, else IAM's. */
 function fallbackService(scopeService: string | undefined, services: readonly QueryService[]): QueryService {
@@ -54,17 +84,24 @@ export async function handleQuery(s: Services, config: Config, req: FastifyReque
     try {
       pending = await s.authn.signer({ method: req.method, path: q < 0 ? rawUrl : rawUrl.slice(0, q), query, headers: req.headers });
     } catch (e) {
-      // Refused before the body: at most PREAUTH_READ_LIMIT of it is read, to name the service and Action.
-      const small = await readBodyUpTo(req.raw, PREAUTH_READ_LIMIT).catch(() => 'too-large' as const);
+      // Refused before the body unless unsigned: at most PREAUTH_READ_LIMIT of it is read, to name the
+      // service and Action; more only for an implemented operation the model allows without a signature.
+      const noSignature = e instanceof WharfError && e.spec === errors.missingAuthenticationToken.spec;
+      const more = noSignature && !fromQuery ? { upTo: UNSIGNED_QUERY_BODY_LIMIT, allow: (head: Buffer) => namesUnsignedOperation(head, services) } : undefined;
+      const small = await readBodyUpTo(req.raw, PREAUTH_READ_LIMIT, more).catch(() => 'too-large' as const);
       bodyDone = small !== 'too-large';
       const params = fromQuery ? QueryParams.parse(query) : small === 'too-large' ? undefined : QueryParams.parse(small.toString('utf8'));
       service = serviceByVersion(params?.string('Version'), services);
       const action = params?.string('Action');
       noteOperation(req, service ? queryRoute(service.name, action) : 'unknown');
       // The model's unsigned operations (STS AssumeRoleWithWebIdentity, AssumeRoleWithSAML) are the
-      // only ones a request without any signature may call; Wharf has none of them yet.
-      if (service && action !== undefined && service.unsigned.has(action) && e instanceof WharfError && e.spec === errors.missingAuthenticationToken.spec) {
-        throw errors.notImplemented({ service: service.title, operation: action });
+      // only ones a request without any signature may call.
+      if (service && action !== undefined && service.unsigned.has(action) && noSignature) {
+        const op = unsignedOperation(params!, services);
+        if (!op) throw errors.notImplemented({ service: service.title, operation: action });
+        const result = await op.run({ services: s, config, now: new Date() }, params!);
+        reply.code(200).header('content-type', XML).send(Buffer.from(renderQueryResult(service.xmlns, action, result, req.id)));
+        return;
       }
       throw e;
     }

@@ -51,13 +51,24 @@ export function bodyLimit(model: ServiceModel, operation: string | undefined): n
 const limits = new Map<string, number>();
 
 /**
- * Reads the whole body if it is at most `max` bytes; otherwise reads no further and answers
- * 'too-large' (a declared Content-Length over `max` is refused before reading anything). The rest
- * of an over-large body is left unread: the caller closes the connection instead of draining it.
+ * A larger cap for some bodies: once more than `max` bytes have arrived, `allow` sees them and may
+ * let the read go on up to `upTo` (the unsigned STS AssumeRoleWithWebIdentity, told by its first bytes).
  */
-export function readBodyUpTo(req: IncomingMessage, max: number): Promise<Buffer | 'too-large'> {
+export interface BodyExtension {
+  readonly upTo: number;
+  readonly allow: (head: Buffer) => boolean;
+}
+
+/**
+ * Reads the whole body if it is at most `max` bytes (or, with `more`, `more.upTo` when `more.allow`
+ * accepts the first bytes over `max`); otherwise reads no further and answers 'too-large' (a
+ * declared Content-Length over the largest cap is refused before reading anything). The rest of an
+ * over-large body is left unread: the caller closes the connection instead of draining it.
+ */
+export function readBodyUpTo(req: IncomingMessage, max: number, more?: BodyExtension): Promise<Buffer | 'too-large'> {
   const declared = contentLength(req);
-  if (declared !== undefined && declared > max) return Promise.resolve('too-large');
+  if (declared !== undefined && declared > (more ? Math.max(max, more.upTo) : max)) return Promise.resolve('too-large');
+  let limit = max;
   // Plain listeners, not `for await`: leaving that loop early would destroy the socket before the
   // refusal could be written.
   return new Promise((resolve, reject) => {
@@ -68,7 +79,8 @@ export function readBodyUpTo(req: IncomingMessage, max: number): Promise<Buffer 
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > max) {
+      if (size > limit && more && limit === max && size <= more.upTo && more.allow(Buffer.concat([...chunks, chunk]))) limit = more.upTo;
+      if (size > limit) {
         req.pause();
         stop();
         resolve('too-large');

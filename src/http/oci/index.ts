@@ -34,7 +34,7 @@ export async function handleOci(s: Services, config: Config, req: FastifyRequest
   if (signed) return blob(s, req, reply, signed.name, signed.digest);
   let principal: Principal;
   try {
-    principal = s.authn.basic(req.headers.authorization);
+    principal = await s.authn.basic(req.headers.authorization);
     notePrincipal(req, principal.arn);
   } catch (e) {
     req.raw.resume();
