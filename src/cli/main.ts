@@ -142,7 +142,7 @@ export function buildCli(): Command {
     .option('--account <id>', 'the account that owns the provider (default: the installation\'s account)')
     .addOption(new Option('--file <jwks.json>', 'store this file\'s JWKS in the store now').conflicts(['path', 'clear']))
     .addOption(new Option('--path <jwks.json>', 'store only the path: the file is read whenever a token is verified').conflicts('clear'))
-    .option('--clear', 'forget the JWKS (tokens of the provider then cannot be verified: Wharf never fetches an issuer's keys)')
+    .option('--clear', 'forget the JWKS (tokens of the provider then cannot be verified: Wharf never fetches keys from the issuer)')
     .action(async (opts) => withServices(opts, async (s) => {
       const given = [opts.file, opts.path, opts.clear].filter((x) => x !== undefined).length;
       if (given !== 1) throw new UsageError('give exactly one of --file, --path and --clear');
