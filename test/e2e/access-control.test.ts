@@ -45,7 +45,8 @@ describe('an IAM user with the pull-only policy', () => {
     // Root: a repository with an image in it (pushed by skopeo from an OCI layout).
     assert.equal((await rootAws(['ecr', 'create-repository', '--repository-name', REPO])).code, 0);
     const layout = join(work, 'layout');
-    writeLayout(layout, { v1: buildImage({ layers: ['gzip'], layerBytes: 512 }), v2: buildImage({ layers: ['gzip'], layerBytes: 600 }) });
+    const v1 = buildImage({ layers: ['gzip'], layerBytes: 512 });
+    writeLayout(layout, { v1, v2: buildImage({ layers: ['gzip'], layerBytes: 600 }) });
     const rootCreds = `AWS:${w.password}`;
     const pushRoot = await run('skopeo', ['copy', '--dest-tls-verify=false', '--dest-creds', rootCreds, `oci:${layout}:v1`, `docker://${w.hostPort}/${REPO}:v1`]);
     assert.equal(pushRoot.code, 0, pushRoot.stderr);
@@ -93,6 +94,24 @@ describe('an IAM user with the pull-only policy', () => {
     assert.equal((await rootAws(['ecr', 'set-repository-policy', '--repository-name', REPO, '--policy-text', policy])).code, 0);
     const pushed = await run('skopeo', ['copy', '--dest-tls-verify=false', '--dest-creds', userCreds, `oci:${layout}:v2`, `docker://${w.hostPort}/${REPO}:v2`]);
     assert.equal(pushed.code, 0, pushed.stderr);
+    // A cross-repository mount needs read access to the source: from a repository whose policy denies
+    // the user ecr:GetDownloadUrlForLayer it is an ordinary upload (202), from a readable one a mount (201).
+    assert.equal((await rootAws(['ecr', 'create-repository', '--repository-name', 'acl/secret'])).code, 0);
+    const copied = await run('skopeo', ['copy', '--dest-tls-verify=false', '--dest-creds', rootCreds, `oci:${layout}:v1`, `docker://${w.hostPort}/acl/secret:v1`]);
+    assert.equal(copied.code, 0, copied.stderr);
+    const secretPolicy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Principal: { AWS: userArn }, Action: 'ecr:GetDownloadUrlForLayer' }] });
+    assert.equal((await rootAws(['ecr', 'set-repository-policy', '--repository-name', 'acl/secret', '--policy-text', secretPolicy])).code, 0);
+    await rootAws(['ecr', 'create-repository', '--repository-name', 'acl/open']);
+    assert.equal((await run('skopeo', ['copy', '--dest-tls-verify=false', '--dest-creds', rootCreds, `oci:${layout}:v1`, `docker://${w.hostPort}/acl/open:v1`])).code, 0);
+    await rootAws(['ecr', 'create-repository', '--repository-name', 'acl/target']);
+    const targetPolicy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: userArn }, Action: ['ecr:InitiateLayerUpload'] }] });
+    assert.equal((await rootAws(['ecr', 'set-repository-policy', '--repository-name', 'acl/target', '--policy-text', targetPolicy])).code, 0);
+    const layerDigest = [...v1.blobs.keys()].find((d) => d !== v1.descriptor.digest)!;
+    const mountFrom = (from: string) => fetch(`${w.url}/v2/acl/target/blobs/uploads/?mount=${layerDigest}&from=${from}`,
+      { method: 'POST', headers: { authorization: `Basic ${Buffer.from(userCreds).toString('base64')}` } });
+    assert.equal((await mountFrom('acl/secret')).status, 202, 'no mount from a repository the user may not read');
+    assert.equal((await mountFrom('acl/open')).status, 201, 'a mount from one it may read');
+
     const images = JSON.parse((await userAws(['ecr', 'describe-images', '--repository-name', REPO])).stdout || '{}');
     assert.equal(images.imageDetails, undefined, 'DescribeImages is not in the pull-only policy');
     const listed = JSON.parse((await rootAws(['ecr', 'list-images', '--repository-name', REPO])).stdout);

@@ -69,11 +69,17 @@ export async function blob(s: Services, req: FastifyRequest, reply: FastifyReply
 }
 
 /** POST /v2/<name>/blobs/uploads/: open a session, push monolithically (?digest=), or mount (?mount=&from=). */
-export async function startUpload(s: Services, req: FastifyRequest, reply: FastifyReply, name: string): Promise<void> {
+/**
+ * POST …/blobs/uploads/: a cross-repository mount (`?mount=&from=`) when `mayReadFrom(from)` (the
+ * caller may pull from the source repository: ecr:GetDownloadUrlForLayer there), a monolithic upload
+ * (`?digest=` with the body), or a new upload session. A mount that cannot be made is a new session,
+ * as the distribution spec says.
+ */
+export async function startUpload(s: Services, req: FastifyRequest, reply: FastifyReply, name: string, mayReadFrom: (repo: string) => Promise<boolean>): Promise<void> {
   const q = queryOf(req.url);
   const mount = q.get('mount');
   const from = q.get('from');
-  if (mount && from) {
+  if (mount && from && (await mayReadFrom(from))) {
     const mounted = await s.blobs.mount(name, from, mount).catch((e) => {
       // A bad `from` name or missing source repo means no mount; the spec then wants a normal upload.
       if (e?.spec?.oci === 'NAME_INVALID' || e?.spec?.oci === 'NAME_UNKNOWN') return undefined;

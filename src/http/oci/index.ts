@@ -67,7 +67,8 @@ export async function handleOci(s: Services, config: Config, req: FastifyRequest
     case 'catalog': return catalog(s, req, reply);
     case 'tags': return tags(s, req, reply, route.name);
     case 'manifest': return manifest(s, req, reply, route.name, route.ref, principal);
-    case 'uploads': return startUpload(s, req, reply, route.name);
+    case 'uploads': return startUpload(s, req, reply, route.name, async (from) =>
+      (await s.authz.decide(principal, 'ecr:GetDownloadUrlForLayer', repositoryArn(config, from), requestFacts(req))).decision === 'Allow');
     case 'upload': return upload(s, req, reply, route.name, route.id);
     case 'blob': return blob(s, req, reply, route.name, route.digest);
     case 'referrers': return referrers(s, req, reply, route.name, route.digest);
