@@ -25,8 +25,7 @@ import { buildHttpServer } from './http/server.ts';
 import type { BoundServer } from './http/listen.ts';
 import { createLogger } from './http/observability/logger.ts';
 import { openPrometheusMetrics } from './adapters/metrics-prometheus/index.ts';
-import { noMetrics, type Metrics } from './ports/metrics.ts';
-import type { RepositoryStats } from './ports/metadata-store.ts';
+import { noMetrics, type Metrics, type RegistryRepositoryStats } from './ports/metrics.ts';
 import { ReadinessProbe } from './services/readiness.ts';
 import type { Services } from './http/services.ts';
 import { startJobs, type Jobs } from './jobs/scheduler.ts';
@@ -44,6 +43,8 @@ import { GarbageCollector } from './services/gc.ts';
 import { LifecycleService } from './services/lifecycle.ts';
 import { ArchiveService } from './services/archive.ts';
 import { PullExclusionService } from './services/pull-exclusions.ts';
+import { registryView } from './services/registry-view.ts';
+import { registryPrefix, splitRepositoryKey } from './domain/registries.ts';
 import { loggingStorageHealth } from './services/storage-health.ts';
 import type { StorageHealth } from './ports/storage-health.ts';
 
@@ -121,27 +122,47 @@ export async function openStores(config: Config, opts: { clock?: Clock; shared?:
 
 /** `onDenied` hears every access denial (the server logs each with the statement that decided). */
 export function buildServices(config: Config, stores: Stores, clock: Clock = systemClock, onDenied?: (d: Denial) => void): Services {
-  const deps: ServiceDeps = { meta: stores.meta, blobs: stores.blobs, clock, registryId: config.accountId, newId: randomUUID };
-  const repositories = new RepositoryService(deps);
   const sessions = new SessionTokens(stores.box.derive('sts-session-token'), config.accountId);
   const identity = new IdentityService(stores.identity, stores.box, clock, config.accountId, sessions);
   const iam = new IamService(stores.identity, stores.box, clock);
   const tokens = new TokenService(stores.box.derive('registry-token'), config.accountId);
-  const manifests = new ManifestService(deps, repositories);
-  const images = new ImageService(deps, repositories, manifests);
-  const archive = new ArchiveService(deps, repositories, images);
-  const blobs = new BlobService(deps, repositories);
-  return {
-    repositories, blobs, manifests, images,
-    gc: new GarbageCollector(deps, blobs, { graceSeconds: config.gcGraceSeconds, batchSize: config.gcBatchSize, uploadTtlSeconds: config.uploadTtlSeconds }),
-    lifecycle: new LifecycleService(deps, repositories, images, { archive: (repo, digest, expect) => archive.archive(repo, digest, undefined, expect) }),
-    archive, pullExclusions: new PullExclusionService(deps),
-    downloadUrls: new DownloadUrlService(stores.box.derive('blob-download-url'), clock, config.accountId),
-    policies: new PolicyService(deps, repositories),
+  const shared = {
     identity, iam, sts: new StsService(iam, sessions, new WebIdentityVerifier(iam, localJwksFiles, clock), clock, config.region),
     authn: new AuthenticationService(identity, tokens, clock, config.region),
-    authz: new AuthorizationService({ meta: stores.meta, iam, clock, region: config.region, ...(onDenied ? { onDenied } : {}) }),
+    authz: new AuthorizationService({ meta: stores.meta, iam, clock, region: config.region, defaultAccount: config.accountId, ...(onDenied ? { onDenied } : {}) }),
   };
+  /** Previews in flight in every registry, so that close() waits for all of them. */
+  const previews = new Set<Promise<void>>();
+  const downloadKey = stores.box.derive('blob-download-url');
+  const registry = (registryId: string, meta: MetadataStore) => {
+    const deps: ServiceDeps = { meta, blobs: stores.blobs, clock, registryId, newId: randomUUID };
+    const repositories = new RepositoryService(deps);
+    const manifests = new ManifestService(deps, repositories);
+    const images = new ImageService(deps, repositories, manifests);
+    const archive = new ArchiveService(deps, repositories, images);
+    const blobs = new BlobService(deps, repositories);
+    return {
+      deps, repositories, blobs, manifests, images, archive,
+      lifecycle: new LifecycleService(deps, repositories, images, { pending: previews, archive: (repo, digest, expect) => archive.archive(repo, digest, undefined, expect) }),
+      pullExclusions: new PullExclusionService(deps),
+      downloadUrls: new DownloadUrlService(downloadKey, clock, registryId),
+      policies: new PolicyService(deps, repositories),
+    };
+  };
+  const whole = registry(config.accountId, stores.meta);
+  const gc = new GarbageCollector(whole.deps, whole.blobs, { graceSeconds: config.gcGraceSeconds, batchSize: config.gcBatchSize, uploadTtlSeconds: config.uploadTtlSeconds });
+  const views = new Map<string, Services>();
+  const forRegistry = (account: string): Services => {
+    let s = views.get(account);
+    if (!s) {
+      const { deps: _deps, ...scoped } = registry(account, registryView(stores.meta, registryPrefix(account, config.accountId)));
+      s = Object.freeze({ ...shared, ...scoped, gc, forRegistry });
+      views.set(account, s);
+    }
+    return s;
+  };
+  const { deps: _deps, ...all } = whole;
+  return Object.freeze({ ...shared, ...all, gc, forRegistry });
 }
 
 /** <dataDir>/root-credentials: the root key in AWS shared-credentials format, profile [wharf]. */
@@ -197,12 +218,18 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** Every repository's statistics, read a page at a time so a large registry never blocks the loop long. */
-async function allRepositoryStats(meta: MetadataStore): Promise<RepositoryStats[]> {
-  const out: RepositoryStats[] = [];
+/**
+ * Every repository's statistics with its registry's account, read a page at a time so a large
+ * registry never blocks the loop long.
+ */
+async function allRepositoryStats(meta: MetadataStore, defaultAccount: string): Promise<RegistryRepositoryStats[]> {
+  const out: RegistryRepositoryStats[] = [];
   for (let after: string | undefined; ;) {
     const page = await meta.repositoryStats(after, 500);
-    out.push(...page);
+    for (const r of page) {
+      const { account, name } = splitRepositoryKey(r.name);
+      out.push({ ...r, name, registryId: account ?? defaultAccount });
+    }
     if (page.length < 500) return out;
     after = page[page.length - 1].name;
     await new Promise((r) => setImmediate(r));
@@ -217,7 +244,7 @@ export async function buildApp(config: Config, opts: { logger?: Logger; clock?: 
   const rootFile = await bootstrapRootKey(config, services, process.env);
   if (rootFile) log.warn({ file: rootFile }, 'generated the root access key; its id and secret are in this file (shown once, keep it safe)');
   const metrics = config.metrics
-    ? openPrometheusMetrics({ repositoryStats: () => allRepositoryStats(stores.meta), statsCacheMs: config.metricsCacheSeconds * 1000 })
+    ? openPrometheusMetrics({ repositoryStats: () => allRepositoryStats(stores.meta, config.accountId), statsCacheMs: config.metricsCacheSeconds * 1000 })
     : noMetrics;
   const readiness = new ReadinessProbe(stores.meta, stores.blobs, randomUUID);
   const http = buildHttpServer(services, config, log, { metrics, ready: () => readiness.check(), bound: opts.bound });

@@ -11,6 +11,8 @@ import { WharfError } from '../domain/errors.ts';
 import type { GcReport } from '../services/gc.ts';
 import type { LifecycleEvent } from '../services/lifecycle.ts';
 import { StartupError, serve } from '../main.ts';
+import { registryHost } from '../http/ecr/context.ts';
+import type { Services } from '../http/services.ts';
 
 interface CommonOpts { config?: string; dataDir?: string; create?: boolean }
 
@@ -74,14 +76,18 @@ export function buildCli(): Command {
   const repos = program.command('repositories').description('manage repositories in the embedded store');
   common(repos.command('create').argument('<names...>').description('create one or more repositories'))
     .option('--create', 'make a new store when the data dir has none')
-    .action(async (names: string[], opts) => withServices({ ...opts, create: !!opts.create }, async (s) => {
+    .option(ACCOUNT_FLAG, ACCOUNT_HELP)
+    .action(async (names: string[], opts) => withServices({ ...opts, create: !!opts.create }, async (all) => {
+      const s = await registryOf(all, opts.account);
       for (const n of names) {
         await s.repositories.create(n);
         console.log(`created ${n}`);
       }
     }));
   common(repos.command('list').description('list repositories'))
-    .action(async (opts) => withServices(opts, async (s) => {
+    .option(ACCOUNT_FLAG, ACCOUNT_HELP)
+    .action(async (opts) => withServices(opts, async (all) => {
+      const s = await registryOf(all, opts.account);
       let after: string | undefined;
       for (;;) {
         const page = await s.repositories.list(after, 1000);
@@ -91,7 +97,9 @@ export function buildCli(): Command {
       }
     }));
   common(repos.command('delete').argument('<names...>').description('delete repositories with everything in them'))
-    .action(async (names: string[], opts) => withServices(opts, async (s) => {
+    .option(ACCOUNT_FLAG, ACCOUNT_HELP)
+    .action(async (names: string[], opts) => withServices(opts, async (all) => {
+      const s = await registryOf(all, opts.account);
       for (const n of names) {
         await s.repositories.delete(n);
         console.log(`deleted ${n}`);
@@ -100,7 +108,9 @@ export function buildCli(): Command {
   const lifecycle = program.command('lifecycle').description('lifecycle policies');
   common(lifecycle.command('run').description('run lifecycle policies now and print what they expired and archived'))
     .option('--repository <name>', 'only this repository (default: every repository with a policy)')
-    .action(async (opts) => withServices(opts, async (s) => {
+    .option(ACCOUNT_FLAG, 'the registry of --repository, or the only registry to run (default: every account\'s)')
+    .action(async (opts) => withServices(opts, async (all) => {
+      const s = opts.account !== undefined || opts.repository !== undefined ? await registryOf(all, opts.account) : all;
       const reports = opts.repository
         ? [await s.lifecycle.runRepository(opts.repository, printLifecycleEvent)]
         : await s.lifecycle.runAll(printLifecycleEvent);
@@ -128,13 +138,34 @@ export function buildCli(): Command {
     }));
   const credentials = program.command('credentials').description('access keys');
   common(credentials.command('rotate-root').description('replace the root access key: prints the new one once; the old one stops working at once'))
+    .option(ACCOUNT_FLAG, 'the account whose root key to replace (default: the installation\'s account)')
     .action(async (opts) => withServices(opts, async (s, config) => {
-      const key = await s.identity.rotateRootKey();
-      const file = existsSync(rootCredentialsFile(config)) ? writeRootCredentials(config, key) : undefined;
+      const account = (await registryAccount(s, opts.account));
+      const key = await s.identity.rotateRootKey(account);
+      const file = account === config.accountId && existsSync(rootCredentialsFile(config)) ? writeRootCredentials(config, key) : undefined;
       console.log(`aws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${key.secretAccessKey}`);
       console.error(`wharf: ${key.deactivated} old root key(s) deactivated; registry tokens issued before stay valid until they expire (12 hours at most)`);
       if (file) console.error(`wharf: rewrote ${file} (profile [wharf]) with the new key`);
       if (process.env.WHARF_ROOT_ACCESS_KEY_ID) console.error('wharf: WHARF_ROOT_ACCESS_KEY_ID is set: change it too, or the next wharf serve makes that key active again');
+    }));
+  const accounts = program.command('accounts').description('accounts, each with its own registry, IAM principals and root key');
+  common(accounts.command('create').description('add an account: prints its root access key once'))
+    .option('--id <account>', 'the 12-digit account id (default: a new random one)')
+    .action(async (opts) => withServices(opts, async (s, config) => {
+      if (opts.id !== undefined && !ACCOUNT_ID.test(opts.id)) throw new UsageError(`--id must be 12 digits, got '${opts.id}'`);
+      const made = await s.identity.createAccount(opts.id);
+      if (!made) throw new UsageError(`account ${opts.id} exists already`);
+      console.log(`account_id = ${made.accountId}\naws_access_key_id = ${made.accessKeyId}\naws_secret_access_key = ${made.secretAccessKey}`);
+      console.error(`wharf: created account ${made.accountId}; this is the only time its root secret is shown`);
+      const host = registryHost(config, made.accountId);
+      if (host === registryHost(config)) console.error('wharf: no registry domain is configured (registryDomain, or an ECR-shaped publicUrl): its /v2/ registry cannot be reached by host name until one is');
+      else console.error(`wharf: its registry is ${host}`);
+    }));
+  common(accounts.command('list').description('list accounts: id, registry host, and which is the default'))
+    .action(async (opts) => withServices(opts, async (s, config) => {
+      for (const a of await s.identity.listAccounts()) {
+        console.log(`${a.accountId}\t${registryHost(config, a.accountId)}${a.isDefault ? '\tdefault' : ''}`);
+      }
     }));
   const iam = program.command('iam').description('IAM settings that the IAM API has no member for');
   common(iam.command('set-oidc-jwks').description('set the keys (JWKS) that verify an OIDC provider\'s tokens, so Wharf never has to reach the issuer'))
@@ -187,6 +218,23 @@ function printLifecycleEvent(e: LifecycleEvent): void {
 
 /** A command line that parses but asks for something impossible (exit status 2, refused). */
 class UsageError extends Error {}
+
+const ACCOUNT_ID = /^[0-9]{12}$/;
+const ACCOUNT_FLAG = '--account <id>';
+const ACCOUNT_HELP = 'the account whose registry to use (default: the installation\'s account)';
+
+/** `--account` checked: an account of this installation (default: the installation's own). */
+async function registryAccount(s: Services, account: string | undefined): Promise<string> {
+  if (account === undefined) return s.identity.accountId;
+  if (!ACCOUNT_ID.test(account)) throw new UsageError(`--account must be 12 digits, got '${account}'`);
+  if (!(await s.identity.hasAccount(account))) throw new UsageError(`no account ${account}: wharf accounts list shows them, wharf accounts create adds one`);
+  return account;
+}
+
+/** The services of the registry `--account` names (default: the installation's account). */
+async function registryOf(s: Services, account: string | undefined): Promise<Services> {
+  return s.forRegistry(await registryAccount(s, account));
+}
 
 /** The text of a JWKS file named on the command line; an unreadable one is a UsageError. */
 function readJwksFile(file: string): string {

@@ -11,6 +11,8 @@ export const configSchema = z.strictObject({
   port: z.coerce.number().int().min(0).max(65535).default(5000).describe('TCP port for both /v2/ and the ECR API (0 = any free port).'),
   dataDir: z.string().min(1).default('./wharf-data').describe('Directory holding the embedded store: wharf.db (SQLite) and blobs/.'),
   publicUrl: z.url({ protocol: /^https?$/ }).optional().describe('Base URL clients use to reach Wharf (ECR repositoryUri, proxyEndpoint, download URLs, auth realm). Default http(s)://<host>:<bound port>.'),
+  registryDomain: z.string().regex(/^(?=.{1,200}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'must be a lower-case DNS name such as wharf.example.com')
+    .optional().describe('Domain of the per-account registry hosts <account>.dkr.ecr.<region>.<registryDomain> (requests are routed by Host). Default: the domain of an ECR-shaped publicUrl, else none (every /v2/ request goes to the default account).'),
   tlsCertFile: z.string().min(1).optional().describe('PEM certificate chain to serve https with (set together with tlsKeyFile; reloaded when it changes).'),
   tlsKeyFile: z.string().min(1).optional().describe('PEM private key of tlsCertFile.'),
   tlsReloadSeconds: z.coerce.number().int().min(0).default(5).describe('How often the TLS files are checked for a new certificate (0 = only on SIGHUP).'),

@@ -40,4 +40,10 @@ export interface Services {
   readonly archive: ArchiveService;
   /** Principals whose pulls do not update lastRecordedPullTime. */
   readonly pullExclusions: PullExclusionService;
+  /**
+   * The services of one account's registry: the members above that hold repositories, images,
+   * blobs, policies and registry settings see only that registry (made once per account and kept).
+   * The object buildServices returns sees the whole store instead (background jobs, admin commands).
+   */
+  forRegistry(account: string): Services;
 }

@@ -4,9 +4,14 @@
 
 import type { RepositoryStats } from './metadata-store.ts';
 
-/** Per-repository facts exported at scrape time (MetadataStore.repositoryStats). */
+/** One repository's figures with the account of its registry (label `registry_id`). */
+export interface RegistryRepositoryStats extends RepositoryStats {
+  readonly registryId: string;
+}
+
+/** Per-repository facts exported at scrape time (MetadataStore.repositoryStats of every registry). */
 export interface RepositoryStatsSource {
-  (): Promise<readonly RepositoryStats[]>;
+  (): Promise<readonly RegistryRepositoryStats[]>;
 }
 
 export interface Metrics {

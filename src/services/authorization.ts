@@ -14,6 +14,7 @@ import type { IamService } from './iam.ts';
 import type { Principal } from './identity.ts';
 import { evalPrincipalOf, principalContext, principalPolicies, type PrincipalPolicyInputs } from './principal-context.ts';
 import { REGISTRY_POLICY_KEY } from './policies.ts';
+import { registryPrefix, repositoryKey, splitRepositoryKey } from '../domain/registries.ts';
 
 /** What the transport knows of the request beyond who signed it (context keys of §2.4). */
 export interface RequestFacts {
@@ -43,6 +44,8 @@ export interface AuthorizationDeps {
   readonly iam: IamService;
   readonly clock: Clock;
   readonly region: string;
+  /** The account whose registry's repositories are stored under their bare names (domain/registries.ts). */
+  readonly defaultAccount: string;
   /** Told of every denial (the server logs it at info). */
   readonly onDenied?: (d: Denial) => void;
 }
@@ -80,7 +83,7 @@ export class AuthorizationService {
   private version = -1;
   private readonly identities = new Map<string, Promise<PrincipalPolicyInputs | undefined>>();
   private readonly repositories = new Map<string, Promise<RepositorySide | undefined>>();
-  private registry: Promise<RegistrySide> | undefined;
+  private readonly registries = new Map<string, Promise<RegistrySide>>();
 
   constructor(private readonly d: AuthorizationDeps) {}
 
@@ -106,10 +109,13 @@ export class AuthorizationService {
       return { decision: 'Allow', reason: 'root', matched: [], missingContextKeys: [] };
     }
     const ecr = action.toLowerCase().startsWith('ecr:');
+    // The registry is the repository's account, or for registry-wide actions the caller's own.
+    const account = repoMatch ? repoMatch[2] : principal.accountId;
+    const prefix = registryPrefix(account, this.d.defaultAccount);
     const [identity, repository, registry] = await Promise.all([
       this.identityOf(principal),
-      repoMatch ? this.repositoryOf(repoMatch[3]) : undefined,
-      ecr ? this.registryOf() : undefined,
+      repoMatch ? this.repositoryOf(repositoryKey(prefix, repoMatch[3])) : undefined,
+      ecr ? this.registryOf(prefix) : undefined,
     ]);
     const resourcePolicies: PolicyInput[] = [];
     if (repository?.policy) resourcePolicies.push(repository.policy);
@@ -120,7 +126,7 @@ export class AuthorizationService {
     }
     return evaluate({
       principal: evalPrincipalOf(principal), action, resource,
-      resourceAccount: repoMatch ? repoMatch[2] : principal.accountId,
+      resourceAccount: account,
       context: this.context(principal, repository, facts),
       ...identity,
       resourcePolicies,
@@ -156,7 +162,7 @@ export class AuthorizationService {
     this.version = v;
     this.identities.clear();
     this.repositories.clear();
-    this.registry = undefined;
+    this.registries.clear();
   }
 
   /** The principal's own policies (none for the root), cached per principal (a session per its key). */
@@ -169,27 +175,31 @@ export class AuthorizationService {
     return boundedSet(this.identities, key, read);
   }
 
-  private repositoryOf(name: string): Promise<RepositorySide | undefined> {
-    const cached = this.repositories.get(name);
+  /** A repository by its store key (`<account>:<name>` outside the default registry). */
+  private repositoryOf(key: string): Promise<RepositorySide | undefined> {
+    const cached = this.repositories.get(key);
     if (cached) return cached;
     const read = (async (): Promise<RepositorySide | undefined> => {
-      const [policy, tags] = await Promise.all([this.d.meta.getRepositoryPolicy(name), this.d.meta.getResourceTags(name)]);
+      const [policy, tags] = await Promise.all([this.d.meta.getRepositoryPolicy(key), this.d.meta.getResourceTags(key)]);
       if (!policy) return undefined;
-      return { ...(policy.text !== undefined ? { policy: { id: `repository/${name}`, document: parseStored(policy.text, 'repository') } } : {}), tags: tags ?? {} };
+      const id = `repository/${splitRepositoryKey(key).name}`;
+      return { ...(policy.text !== undefined ? { policy: { id, document: parseStored(policy.text, 'repository') } } : {}), tags: tags ?? {} };
     })();
-    read.catch(() => this.repositories.delete(name));
-    return boundedSet(this.repositories, name, read);
+    read.catch(() => this.repositories.delete(key));
+    return boundedSet(this.repositories, key, read);
   }
 
-  private registryOf(): Promise<RegistrySide> {
-    this.registry ??= (async () => {
-      const [text, scope] = await Promise.all([this.d.meta.getSetting(REGISTRY_POLICY_KEY), this.d.meta.getSetting('account-setting:REGISTRY_POLICY_SCOPE')]);
+  /** The registry policy and its scope of the registry whose settings are keyed with `prefix`. */
+  private registryOf(prefix: string): Promise<RegistrySide> {
+    const cached = this.registries.get(prefix);
+    if (cached) return cached;
+    const read = (async () => {
+      const [text, scope] = await Promise.all([this.d.meta.getSetting(prefix + REGISTRY_POLICY_KEY), this.d.meta.getSetting(`${prefix}account-setting:REGISTRY_POLICY_SCOPE`)]);
       const s = (scope ?? 'V2') as RegistryPolicyScope;
       return { scope: s, ...(text !== undefined ? { policy: { id: 'registry-policy', document: parseStored(text, 'registry', s) } } : {}) };
     })();
-    const r = this.registry;
-    r.catch(() => { if (this.registry === r) this.registry = undefined; });
-    return r;
+    read.catch(() => this.registries.delete(prefix));
+    return boundedSet(this.registries, prefix, read);
   }
 }
 

@@ -1,6 +1,7 @@
 // Identities: who signed a request and who holds a registry token. The account root (its access key
 // from the environment or generated on first start), IAM users (their access keys), and role sessions
 // (temporary `ASIA…` keys with a sealed session token, services/sessions.ts), each as one Principal.
+import { randomInt } from 'node:crypto';
 import { errors } from '../domain/errors.ts';
 import type { PolicyDocument } from '../domain/aws/policy.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -120,6 +121,11 @@ export interface TokenSubject {
   readonly session?: SessionFacts;
 }
 
+/** A random 12-digit account id that does not start with 0 (so it never reads as the default 000000000000). */
+function randomAccountId(): string {
+  return String(randomInt(1, 10)) + Array.from({ length: 11 }, () => String(randomInt(0, 10))).join('');
+}
+
 /** How long a registry token's principal is trusted without reading the store again (per node). */
 export const TOKEN_PRINCIPAL_TTL_MS = 2000;
 /** A key's last use is written at most this often (per key, per node). */
@@ -162,10 +168,32 @@ export class IdentityService {
    * reads the store on every request. Registry tokens issued before keep working until they expire
    * (they are sealed with a key derived from the master key, not tied to the access key). Returns the new key, to show once.
    */
-  async rotateRootKey(): Promise<{ accessKeyId: string; secretAccessKey: string; deactivated: number }> {
+  async rotateRootKey(accountId: string = this.accountId): Promise<{ accessKeyId: string; secretAccessKey: string; deactivated: number }> {
     const key = { accessKeyId: newAccessKeyId(), secretAccessKey: newSecret() };
-    const deactivated = await this.store.replaceAccessKeys({ accessKeyId: key.accessKeyId, sealedSecret: this.box.seal(key.secretAccessKey), principalArn: rootArn(this.accountId), status: 'Active', createdAt: this.clock.now() });
+    const deactivated = await this.store.replaceAccessKeys({ accessKeyId: key.accessKeyId, sealedSecret: this.box.seal(key.secretAccessKey), principalArn: rootArn(accountId), status: 'Active', createdAt: this.clock.now() });
     return { ...key, deactivated };
+  }
+
+  /**
+   * Adds an account (`id`, or a new random 12-digit id) with its registry and a root access key,
+   * returned once to hand to the operator. Undefined when the account exists (the default included).
+   */
+  async createAccount(id: string = randomAccountId()): Promise<{ accountId: string; accessKeyId: string; secretAccessKey: string } | undefined> {
+    if (id === this.accountId || !(await this.store.createAccount(id, this.clock.now()))) return undefined;
+    const key = { accessKeyId: newAccessKeyId(), secretAccessKey: newSecret() };
+    await this.store.putAccessKey({ accessKeyId: key.accessKeyId, sealedSecret: this.box.seal(key.secretAccessKey), principalArn: rootArn(id), status: 'Active', createdAt: this.clock.now() });
+    return { accountId: id, ...key };
+  }
+
+  /** Every account: the default (configured) one first, then those `createAccount` added, by id. */
+  async listAccounts(): Promise<{ accountId: string; isDefault: boolean; createdAt?: Date }[]> {
+    const added = (await this.store.listAccounts()).filter((a) => a.id !== this.accountId);
+    return [{ accountId: this.accountId, isDefault: true }, ...added.map((a) => ({ accountId: a.id, isDefault: false, createdAt: a.createdAt }))];
+  }
+
+  /** True for the default account and every account createAccount added. */
+  async hasAccount(id: string): Promise<boolean> {
+    return id === this.accountId || (await this.store.getAccount(id)) !== undefined;
   }
 
   /**

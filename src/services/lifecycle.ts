@@ -52,15 +52,19 @@ export interface LifecycleOptions {
    * TRANSITION actions are skipped with a reason.
    */
   readonly archive?: (repo: string, digest: string, expect: ImageExpectation) => Promise<void>;
+  /** Where previews in flight are tracked (shared by the services of every registry, so settled() waits for all). */
+  readonly pending?: Set<Promise<void>>;
 }
 
 const PAGE = 1000;
 
 export class LifecycleService {
-  private readonly pending = new Set<Promise<void>>();
+  private readonly pending: Set<Promise<void>>;
 
   constructor(private readonly d: ServiceDeps, private readonly repos: RepositoryService, private readonly images: ImageService,
-    private readonly opts: LifecycleOptions = {}) {}
+    private readonly opts: LifecycleOptions = {}) {
+    this.pending = opts.pending ?? new Set();
+  }
 
   private notFound(repo: string) {
     return errors.lifecyclePolicyNotFound({ repo, registryId: this.d.registryId });

@@ -93,7 +93,7 @@ describe('observability of a live Wharf (JSON logs, metrics)', () => {
 
     const m0 = await scrape();
     assert.equal(sample(m0, 'wharf_repository_images', { repository: REPO }), 0);
-    assert.match(m0, new RegExp(`wharf_repository_images\\{repository="${REPO}"\\} 0`));
+    assert.match(m0, new RegExp(`wharf_repository_images\\{registry_id="[0-9]{12}",repository="${REPO}"\\} 0`));
     await skopeo(['copy', '--dest-tls-verify=false', `--dest-creds=${creds}`, '--preserve-digests', `oci:${join(work, 'src')}:v1`, `docker://${w.hostPort}/${REPO}:v1`]);
     const m1 = await scrape();
     const d = (name: string, labels: Record<string, string>) => sample(m1, name, labels) - sample(m0, name, labels);

@@ -70,8 +70,8 @@ describe('health and metrics in-process', () => {
     const second = await pushImage('lc/app', 'two');
     const bytesOf = (b: typeof first) => b.config.size + b.layers.reduce((n, l) => n + l.descriptor.size, 0);
     let m = await metrics();
-    assert.equal(value(m, 'wharf_repository_images{repository="lc/app"}'), 2);
-    assert.equal(value(m, 'wharf_repository_stored_bytes{repository="lc/app"}'), bytesOf(first) + bytesOf(second));
+    assert.equal(value(m, `wharf_repository_images{registry_id="${app.config.accountId}",repository="lc/app"}`), 2);
+    assert.equal(value(m, `wharf_repository_stored_bytes{registry_id="${app.config.accountId}",repository="lc/app"}`), bytesOf(first) + bytesOf(second));
     await app.services.lifecycle.put('lc/app', JSON.stringify({ rules: [{
       rulePriority: 1, selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 1 }, action: { type: 'expire' },
     }] }));
@@ -79,8 +79,8 @@ describe('health and metrics in-process', () => {
     m = await metrics();
     assert.equal(value(m, 'wharf_lifecycle_runs_total{outcome="success"}'), 1);
     assert.equal(value(m, 'wharf_lifecycle_expired_images_total'), 1);
-    assert.equal(value(m, 'wharf_repository_images{repository="lc/app"}'), 1);
-    const left = value(m, 'wharf_repository_stored_bytes{repository="lc/app"}');
+    assert.equal(value(m, `wharf_repository_images{registry_id="${app.config.accountId}",repository="lc/app"}`), 1);
+    const left = value(m, `wharf_repository_stored_bytes{registry_id="${app.config.accountId}",repository="lc/app"}`);
     assert.ok(left === bytesOf(first) || left === bytesOf(second), `stored bytes of the one image left, got ${left}`);
   });
 

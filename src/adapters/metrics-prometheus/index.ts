@@ -121,11 +121,11 @@ export function openPrometheusMetrics(opts: PrometheusOptions): Metrics {
 
   const stats = cached(opts.repositoryStats, opts.statsCacheMs);
   const repoImages = new Gauge({
-    name: 'wharf_repository_images', help: 'Images (manifests, index children included) in each repository.', labelNames: ['repository'], registers,
+    name: 'wharf_repository_images', help: 'Images (manifests, index children included) in each repository.', labelNames: ['registry_id', 'repository'], registers,
     async collect() { await stats.refresh(); },
   });
   const repoBytes = new Gauge({
-    name: 'wharf_repository_stored_bytes', help: 'Sum of the sizes of the distinct blobs (layers, configs) the repository\'s images reference; a blob shared by two repositories counts in both.', labelNames: ['repository'], registers,
+    name: 'wharf_repository_stored_bytes', help: 'Sum of the sizes of the distinct blobs (layers, configs) the repository\'s images reference; a blob shared by two repositories counts in both.', labelNames: ['registry_id', 'repository'], registers,
     // prom-client collects metrics concurrently: each gauge waits for the (shared) query itself.
     async collect() { await stats.refresh(); },
   });
@@ -133,8 +133,8 @@ export function openPrometheusMetrics(opts: PrometheusOptions): Metrics {
     repoImages.reset();
     repoBytes.reset();
     for (const r of rows) {
-      repoImages.labels(r.name).set(r.images);
-      repoBytes.labels(r.name).set(r.storedBytes);
+      repoImages.labels(r.registryId, r.name).set(r.images);
+      repoBytes.labels(r.registryId, r.name).set(r.storedBytes);
     }
   });
 

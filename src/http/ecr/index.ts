@@ -49,6 +49,20 @@ function requestTagsOf(operation: string, input: unknown): { requestTags?: Recor
   return {};
 }
 
+/** A 200 with an operation's output. Buffers, not strings: fastify would append '; charset=utf-8' to the content type AWS sends bare. */
+function sendJson(reply: FastifyReply, out: Record<string, unknown>): void {
+  reply.code(200).header('content-type', JSON_11).send(Buffer.from(JSON.stringify(toWire(out))));
+}
+
+const ARN_ACCOUNT = /^arn:aws:ecr:[^:]*:([0-9]{12}):/;
+
+/** The registry an input names: its registryId, or the account of its resourceArn (tagging operations). */
+function registryOf(input: unknown): string | undefined {
+  const i = input as { registryId?: unknown; resourceArn?: unknown } | null;
+  if (typeof i?.registryId === 'string') return i.registryId;
+  return typeof i?.resourceArn === 'string' ? ARN_ACCOUNT.exec(i.resourceArn)?.[1] : undefined;
+}
+
 export async function handleEcr(s: Services, config: Config, req: FastifyRequest, reply: FastifyReply, table: OperationTable = operations): Promise<void> {
   const requestId = req.id; // (sent as x-amzn-requestid by the observability hook, on every answer)
   /** False while body bytes may still be unread; a refusal then closes the connection instead of draining it. */
@@ -93,18 +107,30 @@ export async function handleEcr(s: Services, config: Config, req: FastifyRequest
     if (!op) throw errors.notImplemented({ service: 'ECR', operation: name! });
     const resource = op.resource ? op.resource(input) : (input as { repositoryName?: string }).repositoryName;
     const action = op.action ?? `ecr:${name}`;
-    const arn = resource ? repositoryArn(config, resource) : '*';
+    // The registry addressed: registryId (or the account of a resourceArn) when given, for cross-account access; else the caller's.
+    const registryId = registryOf(input) ?? principal.accountId;
+    // A registry-wide operation on another account's registry acts on all of its repositories.
+    const arn = resource ? repositoryArn(config, resource, registryId) : registryId === principal.accountId ? '*' : repositoryArn(config, '*', registryId);
     const facts = requestFacts(req, requestTagsOf(name!, input));
-    // Operations that name several repositories (DescribeRepositories, BatchGetRepositoryScanningConfiguration) are authorized on each.
     const named = (input as { repositoryNames?: unknown } | null)?.repositoryNames;
+    if (registryId !== principal.accountId) {
+      // Another account's registry. One this installation does not hold has no repositories; in one it
+      // holds, a repository must exist before its policy can allow anything (as ECR answers).
+      const names = resource ? [resource] : Array.isArray(named) ? named.map(String) : [];
+      if (!(await s.identity.hasAccount(registryId))) {
+        if (names.length === 0 && name === 'DescribeRepositories') return sendJson(reply, { repositories: [] });
+        if (typeof (input as { resourceArn?: unknown }).resourceArn === 'string') throw errors.invalidParameter({ field: 'resourceArn', reason: 'Invalid ARN' });
+        throw errors.repositoryNotFound({ repo: names[0] ?? '', registryId });
+      }
+      if (name !== 'CreateRepository') for (const n of names) await s.forRegistry(registryId).repositories.require(n);
+    }
+    // Operations that name several repositories (DescribeRepositories, BatchGetRepositoryScanningConfiguration) are authorized on each.
     if (!resource && Array.isArray(named) && named.length > 0) {
-      for (const n of named) await s.authz.authorize(principal, action, repositoryArn(config, String(n)), facts);
+      for (const n of named) await s.authz.authorize(principal, action, repositoryArn(config, String(n), registryId), facts);
     } else await s.authz.authorize(principal, action, arn, facts);
     // Tags given to CreateRepository also need ecr:TagResource (a dependent action, as in AWS).
     if (name === 'CreateRepository' && facts.requestTags && Object.keys(facts.requestTags).length > 0) await s.authz.authorize(principal, 'ecr:TagResource', arn, facts);
-    const out = await op.handler({ principal, services: s, config, now: new Date() }, input);
-    // Buffers, not strings: fastify would append '; charset=utf-8' to the content type AWS sends bare.
-    reply.code(200).header('content-type', JSON_11).send(Buffer.from(JSON.stringify(toWire(out))));
+    sendJson(reply, await op.handler({ principal, services: s.forRegistry(registryId), registryId, config, now: new Date() }, input));
   } catch (e) {
     const err = toWharfError(e);
     // A client that went away mid-request is routine: its access-log line says so, at info.

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/schema.ts';
 import { errors, type WharfError } from '../../domain/errors.ts';
 import type { Principal } from '../../services/identity.ts';
-import { repositoryArn } from '../ecr/context.ts';
+import { accountOfRequestHost, registryUrl, repositoryArn } from '../ecr/context.ts';
 import { requestFacts } from '../request-facts.ts';
 import { notePrincipal } from '../observability/index.ts';
 import type { Services } from '../services.ts';
@@ -28,8 +28,12 @@ export function actionFor(route: OciRoute, method: string): string | undefined {
   }
 }
 
-export async function handleOci(s: Services, config: Config, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+export async function handleOci(all: Services, config: Config, req: FastifyRequest, reply: FastifyReply): Promise<void> {
   reply.headers(API_VERSION_HEADER);
+  // The registry is the one the Host names (<account>.dkr.ecr.<region>.<domain>), else the default account's.
+  const account = accountOfRequestHost(config, req.headers.host);
+  const s = all.forRegistry(account);
+  const arnOf = (name: string) => repositoryArn(config, name, account);
   const signed = presignedBlob(s, req, req.url.split('?', 1)[0]);
   if (signed) return blob(s, req, reply, signed.name, signed.digest);
   let principal: Principal;
@@ -38,7 +42,7 @@ export async function handleOci(s: Services, config: Config, req: FastifyRequest
     notePrincipal(req, principal.arn);
   } catch (e) {
     req.raw.resume();
-    if ((e as WharfError).status === 401) reply.header('www-authenticate', `Basic realm="${config.publicUrl}/",service="ecr.amazonaws.com"`);
+    if ((e as WharfError).status === 401) reply.header('www-authenticate', `Basic realm="${registryUrl(config, account)}/",service="ecr.amazonaws.com"`);
     throw e;
   }
   const rawPath = req.url.split('?', 1)[0];
@@ -54,7 +58,7 @@ export async function handleOci(s: Services, config: Config, req: FastifyRequest
   const action = actionFor(route, req.method);
   if (action) {
     try {
-      await s.authz.authorize(principal, action, 'name' in route ? repositoryArn(config, route.name) : '*', requestFacts(req));
+      await s.authz.authorize(principal, action, 'name' in route ? arnOf(route.name) : account === principal.accountId ? '*' : arnOf('*'), requestFacts(req));
     } catch (e) {
       req.raw.resume();
       throw e;
@@ -68,7 +72,7 @@ export async function handleOci(s: Services, config: Config, req: FastifyRequest
     case 'tags': return tags(s, req, reply, route.name);
     case 'manifest': return manifest(s, req, reply, route.name, route.ref, principal);
     case 'uploads': return startUpload(s, req, reply, route.name, async (from) =>
-      (await s.authz.decide(principal, 'ecr:GetDownloadUrlForLayer', repositoryArn(config, from), requestFacts(req))).decision === 'Allow');
+      (await s.authz.decide(principal, 'ecr:GetDownloadUrlForLayer', arnOf(from), requestFacts(req))).decision === 'Allow');
     case 'upload': return upload(s, req, reply, route.name, route.id);
     case 'blob': return blob(s, req, reply, route.name, route.digest);
     case 'referrers': return referrers(s, req, reply, route.name, route.digest);

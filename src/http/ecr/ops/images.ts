@@ -5,12 +5,11 @@ import type { ImageIdRow, ImageRecord } from '../../../ports/metadata-store.ts';
 import type { ImageFailure, ImageId } from '../../../services/images.ts';
 import type { EcrContext, OperationTable } from '../context.ts';
 import { checkExclusive, decodeToken, encodeToken } from '../pagination.ts';
-import { checkRegistry } from './repositories.ts';
 
 /** ECR's ImageDetail (scan status and findings summary are left out until scanning exists). */
 function imageDetail(ctx: EcrContext, repo: string, i: ImageRecord): Record<string, unknown> {
   return {
-    registryId: ctx.config.accountId, repositoryName: repo, imageDigest: i.digest,
+    registryId: ctx.registryId, repositoryName: repo, imageDigest: i.digest,
     imageTags: i.tags.length > 0 ? i.tags : undefined,
     imageSizeInBytes: i.size, imagePushedAt: i.pushedAt, imageManifestMediaType: i.mediaType,
     artifactMediaType: i.configMediaType, lastRecordedPullTime: i.lastPulledAt, subjectManifestDigest: i.subject,
@@ -44,7 +43,6 @@ const isRow = (c: unknown) => !!c && typeof c === 'object' && typeof (c as Image
 export const imageOperations: OperationTable = {
   DescribeImages: {
     async handler(ctx, input) {
-      checkRegistry(ctx, input);
       checkExclusive(input.imageIds, input, 'imageIds');
       const repo: string = input.repositoryName;
       if (input.imageIds) {
@@ -62,7 +60,6 @@ export const imageOperations: OperationTable = {
 
   ListImages: {
     async handler(ctx, input) {
-      checkRegistry(ctx, input);
       const after = cursor<ImageIdRow>(input.nextToken, isRow);
       const page = await ctx.services.images.listIds(input.repositoryName, after, input.maxResults ?? 100, input.filter?.tagStatus, input.filter?.imageStatus);
       return {
@@ -74,12 +71,11 @@ export const imageOperations: OperationTable = {
 
   BatchGetImage: {
     async handler(ctx, input) {
-      checkRegistry(ctx, input);
       const repo: string = input.repositoryName;
       const r = await ctx.services.images.batchGet(repo, imageIds(input), input.acceptedMediaTypes, ctx.principal.arn);
       return {
         images: r.images.map((g) => ({
-          registryId: ctx.config.accountId, repositoryName: repo, imageId: g.imageId,
+          registryId: ctx.registryId, repositoryName: repo, imageId: g.imageId,
           imageManifest: g.manifest.bytes.toString('utf8'), imageManifestMediaType: g.manifest.mediaType,
         })),
         failures: failuresShape(r.failures),
@@ -89,7 +85,6 @@ export const imageOperations: OperationTable = {
 
   BatchDeleteImage: {
     async handler(ctx, input) {
-      checkRegistry(ctx, input);
       const r = await ctx.services.images.batchDelete(input.repositoryName, imageIds(input));
       return { imageIds: r.imageIds, failures: failuresShape(r.failures) };
     },
@@ -97,14 +92,13 @@ export const imageOperations: OperationTable = {
 
   PutImage: {
     async handler(ctx, input) {
-      checkRegistry(ctx, input);
       const repo: string = input.repositoryName;
       const r = await ctx.services.images.put(repo, {
         manifest: input.imageManifest, mediaType: input.imageManifestMediaType, tag: input.imageTag, digest: input.imageDigest,
       });
       return {
         image: {
-          registryId: ctx.config.accountId, repositoryName: repo,
+          registryId: ctx.registryId, repositoryName: repo,
           imageId: { imageDigest: r.digest, imageTag: input.imageTag },
           imageManifest: input.imageManifest, imageManifestMediaType: r.mediaType,
         },
@@ -115,7 +109,6 @@ export const imageOperations: OperationTable = {
   ListImageReferrers: {
     action: 'ecr:BatchGetImage',
     async handler(ctx, input) {
-      checkRegistry(ctx, input);
       const after = cursor<string>(input.nextToken, isString);
       const page = await ctx.services.images.referrers(input.repositoryName, input.subjectId.imageDigest, input.filter ?? {}, after, input.maxResults ?? 20);
       return {

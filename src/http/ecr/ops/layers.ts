@@ -4,8 +4,7 @@
 import { tryParseDigest } from '../../../domain/digest.ts';
 import { errors } from '../../../domain/errors.ts';
 import { presignedBlobUrl } from '../../oci/presigned.ts';
-import type { OperationTable } from '../context.ts';
-import { checkRegistry } from './repositories.ts';
+import { registryUrl, type OperationTable } from '../context.ts';
 
 /** What InitiateLayerUpload advertises: ECR's value (10 MiB, the upper end of its 5-10 MiB part quota). */
 export const PART_SIZE = 10 * 1024 * 1024;
@@ -18,7 +17,6 @@ type LayerFailure = { layerDigest: string; failureCode: 'InvalidLayerDigest' | '
 export const layerOperations: OperationTable = {
   BatchCheckLayerAvailability: {
     async handler(ctx, input: { registryId?: string; repositoryName: string; layerDigests: string[] }) {
-      checkRegistry(ctx, input);
       const repo = input.repositoryName;
       await ctx.services.repositories.require(repo);
       const layers: Record<string, unknown>[] = [];
@@ -46,7 +44,6 @@ export const layerOperations: OperationTable = {
 
   InitiateLayerUpload: {
     async handler(ctx, input: { registryId?: string; repositoryName: string }) {
-      checkRegistry(ctx, input);
       const up = await ctx.services.blobs.startUpload(input.repositoryName);
       return { uploadId: up.id, partSize: PART_SIZE };
     },
@@ -54,34 +51,31 @@ export const layerOperations: OperationTable = {
 
   UploadLayerPart: {
     async handler(ctx, input: { registryId?: string; repositoryName: string; uploadId: string; partFirstByte: number; partLastByte: number; layerPartBlob: string }) {
-      checkRegistry(ctx, input);
       const bytes = Buffer.from(input.layerPartBlob, 'base64');
       const st = await ctx.services.blobs.appendPart(input.repositoryName, input.uploadId, bytes, input.partFirstByte, input.partLastByte);
-      return { registryId: ctx.config.accountId, repositoryName: input.repositoryName, uploadId: st.id, lastByteReceived: st.size - 1 };
+      return { registryId: ctx.registryId, repositoryName: input.repositoryName, uploadId: st.id, lastByteReceived: st.size - 1 };
     },
   },
 
   CompleteLayerUpload: {
     async handler(ctx, input: { registryId?: string; repositoryName: string; uploadId: string; layerDigests: string[] }) {
-      checkRegistry(ctx, input);
       if (input.layerDigests.length !== 1) {
         throw errors.invalidParameter({ field: 'layerDigests', reason: 'exactly one layer digest is required to complete a layer upload' });
       }
       const info = await ctx.services.blobs.completeLayer(input.repositoryName, input.uploadId, input.layerDigests[0]);
-      return { registryId: ctx.config.accountId, repositoryName: input.repositoryName, uploadId: input.uploadId, layerDigest: info.digest };
+      return { registryId: ctx.registryId, repositoryName: input.repositoryName, uploadId: input.uploadId, layerDigest: info.digest };
     },
   },
 
   GetDownloadUrlForLayer: {
     async handler(ctx, input: { registryId?: string; repositoryName: string; layerDigest: string }) {
-      checkRegistry(ctx, input);
       const repo = input.repositoryName;
       const digest = input.layerDigest;
       if (!tryParseDigest(digest)) {
         throw errors.invalidParameter({ field: 'layerDigest', reason: 'must be a sha256 or sha512 digest (algorithm:hex)' });
       }
       await ctx.services.blobs.readable(repo, digest);
-      return { downloadUrl: presignedBlobUrl(ctx.config.publicUrl, repo, digest, ctx.services.downloadUrls.sign(repo, digest)), layerDigest: digest };
+      return { downloadUrl: presignedBlobUrl(registryUrl(ctx.config, ctx.registryId), repo, digest, ctx.services.downloadUrls.sign(repo, digest)), layerDigest: digest };
     },
   },
 };

@@ -5,7 +5,6 @@ import type { LifecycleAction } from '../../../domain/lifecycle/types.ts';
 import type { ImageId } from '../../../services/images.ts';
 import type { OperationTable } from '../context.ts';
 import { checkExclusive, decodeToken, encodeToken } from '../pagination.ts';
-import { checkRegistry } from './repositories.ts';
 
 /** What Get/DeleteLifecyclePolicy report as lastEvaluatedAt before the first run: 0, as ECR does. */
 const NEVER_EVALUATED = new Date(0);
@@ -49,42 +48,37 @@ function decodeCursor(token: string | undefined, started: number): number {
 export const lifecycleOperations: OperationTable = {
   PutLifecyclePolicy: {
     async handler(ctx, input) {
-      checkRegistry(ctx, input);
       await ctx.services.lifecycle.put(input.repositoryName, input.lifecyclePolicyText);
-      return { registryId: ctx.config.accountId, repositoryName: input.repositoryName, lifecyclePolicyText: input.lifecyclePolicyText };
+      return { registryId: ctx.registryId, repositoryName: input.repositoryName, lifecyclePolicyText: input.lifecyclePolicyText };
     },
   },
 
   GetLifecyclePolicy: {
     async handler(ctx, input) {
-      checkRegistry(ctx, input);
       const p = await ctx.services.lifecycle.get(input.repositoryName);
-      return { registryId: ctx.config.accountId, repositoryName: input.repositoryName, lifecyclePolicyText: p.text, lastEvaluatedAt: p.evaluatedAt ?? NEVER_EVALUATED };
+      return { registryId: ctx.registryId, repositoryName: input.repositoryName, lifecyclePolicyText: p.text, lastEvaluatedAt: p.evaluatedAt ?? NEVER_EVALUATED };
     },
   },
 
   DeleteLifecyclePolicy: {
     async handler(ctx, input) {
-      checkRegistry(ctx, input);
       const p = await ctx.services.lifecycle.delete(input.repositoryName);
-      return { registryId: ctx.config.accountId, repositoryName: input.repositoryName, lifecyclePolicyText: p.text, lastEvaluatedAt: p.evaluatedAt ?? NEVER_EVALUATED };
+      return { registryId: ctx.registryId, repositoryName: input.repositoryName, lifecyclePolicyText: p.text, lastEvaluatedAt: p.evaluatedAt ?? NEVER_EVALUATED };
     },
   },
 
   StartLifecyclePolicyPreview: {
     async handler(ctx, input) {
-      checkRegistry(ctx, input);
       const p = await ctx.services.lifecycle.startPreview(input.repositoryName, input.lifecyclePolicyText);
-      return { registryId: ctx.config.accountId, repositoryName: input.repositoryName, lifecyclePolicyText: p.text, status: 'IN_PROGRESS' };
+      return { registryId: ctx.registryId, repositoryName: input.repositoryName, lifecyclePolicyText: p.text, status: 'IN_PROGRESS' };
     },
   },
 
   GetLifecyclePolicyPreview: {
     async handler(ctx, input) {
-      checkRegistry(ctx, input);
       checkExclusive(input.imageIds, input, 'imageIds');
       const p = await ctx.services.lifecycle.getPreview(input.repositoryName);
-      const head = { registryId: ctx.config.accountId, repositoryName: input.repositoryName, lifecyclePolicyText: p.text, status: p.status };
+      const head = { registryId: ctx.registryId, repositoryName: input.repositoryName, lifecyclePolicyText: p.text, status: p.status };
       if (p.status !== 'COMPLETE' || !p.results) return head;
       const ids = input.imageIds as ImageId[] | undefined;
       const tagStatus = input.filter?.tagStatus as 'TAGGED' | 'UNTAGGED' | 'ANY' | undefined;

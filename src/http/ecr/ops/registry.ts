@@ -6,7 +6,7 @@ export const registryOperations: OperationTable = {
     resource: () => undefined,
     async handler(ctx) {
       // Wharf does not replicate; the configuration is always the empty one.
-      return { registryId: ctx.config.accountId, replicationConfiguration: { rules: [] } };
+      return { registryId: ctx.registryId, replicationConfiguration: { rules: [] } };
     },
   },
 

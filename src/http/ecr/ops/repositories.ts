@@ -1,32 +1,23 @@
 // Repository operations: CreateRepository, DescribeRepositories, DeleteRepository.
-import type { Config } from '../../../config/schema.ts';
 import { errors } from '../../../domain/errors.ts';
 import type { Repository } from '../../../ports/metadata-store.ts';
 import { registryHost, repositoryArn, type EcrContext, type OperationTable } from '../context.ts';
 import { checkExclusive, decodeToken, encodeToken } from '../pagination.ts';
 
 /** ECR's Repository shape. */
-export function repositoryShape(config: Config, r: Repository): Record<string, unknown> {
+export function repositoryShape(ctx: EcrContext, r: Repository): Record<string, unknown> {
   return {
-    repositoryArn: repositoryArn(config, r.name), registryId: config.accountId, repositoryName: r.name,
-    repositoryUri: `${registryHost(config)}/${r.name}`, createdAt: r.createdAt, imageTagMutability: r.imageTagMutability,
+    repositoryArn: repositoryArn(ctx.config, r.name, ctx.registryId), registryId: ctx.registryId, repositoryName: r.name,
+    repositoryUri: `${registryHost(ctx.config, ctx.registryId)}/${r.name}`, createdAt: r.createdAt, imageTagMutability: r.imageTagMutability,
     imageTagMutabilityExclusionFilters: r.imageTagMutabilityExclusionFilters,
     imageScanningConfiguration: { scanOnPush: r.scanOnPush },
     encryptionConfiguration: { encryptionType: r.encryptionType, kmsKey: r.kmsKey },
   };
 }
 
-/** Requests naming another registry: ECR answers as if the repository were absent there. */
-export function checkRegistry(ctx: EcrContext, input: { registryId?: string; repositoryName?: string }): void {
-  if (input.registryId !== undefined && input.registryId !== ctx.config.accountId) {
-    throw errors.repositoryNotFound({ repo: input.repositoryName ?? '', registryId: input.registryId });
-  }
-}
-
 export const repositoryOperations: OperationTable = {
   CreateRepository: {
     async handler(ctx, input) {
-      checkRegistry(ctx, input);
       const enc = input.encryptionConfiguration;
       if (enc && enc.encryptionType === 'AES256' && enc.kmsKey) {
         throw errors.invalidParameter({ field: 'encryptionConfiguration.kmsKey', reason: 'kmsKey can only be specified when encryptionType is KMS or KMS_DSSE' });
@@ -39,10 +30,10 @@ export const repositoryOperations: OperationTable = {
         ...(input.imageScanningConfiguration ? { scanOnPush: !!input.imageScanningConfiguration.scanOnPush } : {}),
         ...(enc ? {
           encryptionType: enc.encryptionType,
-          ...(enc.encryptionType !== 'AES256' ? { kmsKey: enc.kmsKey ?? `arn:aws:kms:${ctx.config.region}:${ctx.config.accountId}:alias/aws/ecr` } : {}),
+          ...(enc.encryptionType !== 'AES256' ? { kmsKey: enc.kmsKey ?? `arn:aws:kms:${ctx.config.region}:${ctx.registryId}:alias/aws/ecr` } : {}),
         } : {}),
       }, tags);
-      return { repository: repositoryShape(ctx.config, r) };
+      return { repository: repositoryShape(ctx, r) };
     },
   },
 
@@ -51,19 +42,16 @@ export const repositoryOperations: OperationTable = {
     async handler(ctx, input) {
       checkExclusive(input.repositoryNames, input, 'repositoryNames');
       if (input.repositoryNames) {
-        checkRegistry(ctx, { registryId: input.registryId, repositoryName: input.repositoryNames[0] });
         const repos = [];
         for (const n of input.repositoryNames as string[]) repos.push(await ctx.services.repositories.require(n));
-        return { repositories: repos.map((r) => repositoryShape(ctx.config, r)) };
+        return { repositories: repos.map((r) => repositoryShape(ctx, r)) };
       }
       const after = decodeToken<unknown>(input.nextToken);
-      // Wharf holds one registry: listing another one shows nothing (naming repositories in it is RepositoryNotFound).
-      if (input.registryId !== undefined && input.registryId !== ctx.config.accountId) return { repositories: [] };
       // A token of another operation (e.g. ListImages' {digest, tag}) is no repository-name cursor.
       if (after !== undefined && typeof after !== 'string') throw errors.invalidParameter({ field: 'nextToken', reason: 'Invalid NextToken' });
       const page = await ctx.services.repositories.listRecords(after, input.maxResults ?? 100);
       return {
-        repositories: page.repos.map((r) => repositoryShape(ctx.config, r)),
+        repositories: page.repos.map((r) => repositoryShape(ctx, r)),
         nextToken: page.more ? encodeToken(page.repos[page.repos.length - 1].name) : undefined,
       };
     },
@@ -71,10 +59,9 @@ export const repositoryOperations: OperationTable = {
 
   DeleteRepository: {
     async handler(ctx, input) {
-      checkRegistry(ctx, input);
       const r = await ctx.services.repositories.require(input.repositoryName);
       await ctx.services.repositories.delete(input.repositoryName, !!input.force);
-      return { repository: repositoryShape(ctx.config, r) };
+      return { repository: repositoryShape(ctx, r) };
     },
   },
 };

@@ -1,10 +1,8 @@
 // Repository settings operations: PutImageTagMutability, PutImageScanningConfiguration, and the
 // resource tags of repositories (TagResource, UntagResource, ListTagsForResource), addressed by ARN.
-import type { Config } from '../../../config/schema.ts';
 import type { MutabilityFilter, TagMutability } from '../../../domain/repository.ts';
 import { errors } from '../../../domain/errors.ts';
-import type { OperationTable } from '../context.ts';
-import { checkRegistry } from './repositories.ts';
+import type { EcrContext, OperationTable } from '../context.ts';
 
 const REPOSITORY_ARN = /^arn:aws:ecr:([a-z0-9-]+):([0-9]{12}):repository\/(.+)$/;
 
@@ -23,12 +21,12 @@ function arnResource(input: { resourceArn: string }): string {
 }
 
 /**
- * The repository an ARN names. Only repositories of this registry are taggable resources:
- * `arn:aws:ecr:<region>:<account>:repository/<name>`; another region or account is 'Invalid ARN'.
+ * The repository an ARN names: `arn:aws:ecr:<region>:<account>:repository/<name>` of this region, in
+ * the registry the request addresses (the ARN's account); another region is 'Invalid ARN'.
  */
-export function repositoryFromArn(config: Config, arn: string): string {
+export function repositoryFromArn(ctx: EcrContext, arn: string): string {
   const m = REPOSITORY_ARN.exec(arn);
-  if (!m || m[1] !== config.region || m[2] !== config.accountId) throw invalidArn();
+  if (!m || m[1] !== ctx.config.region || m[2] !== ctx.registryId) throw invalidArn();
   return m[3];
 }
 
@@ -37,14 +35,13 @@ type Tag = { Key: string; Value: string };
 export const repositorySettingsOperations: OperationTable = {
   PutImageTagMutability: {
     async handler(ctx, input: { registryId?: string; repositoryName: string; imageTagMutability: TagMutability; imageTagMutabilityExclusionFilters?: MutabilityFilter[] }) {
-      checkRegistry(ctx, input);
       // An explicit undefined clears filters left over from a previous *_WITH_EXCLUSION mode.
       const r = await ctx.services.repositories.update(input.repositoryName, {
         imageTagMutability: input.imageTagMutability,
         imageTagMutabilityExclusionFilters: input.imageTagMutabilityExclusionFilters?.map((f) => ({ filterType: f.filterType, filter: f.filter })),
       });
       return {
-        registryId: ctx.config.accountId, repositoryName: r.name,
+        registryId: ctx.registryId, repositoryName: r.name,
         imageTagMutability: r.imageTagMutability, imageTagMutabilityExclusionFilters: r.imageTagMutabilityExclusionFilters,
       };
     },
@@ -52,9 +49,8 @@ export const repositorySettingsOperations: OperationTable = {
 
   PutImageScanningConfiguration: {
     async handler(ctx, input: { registryId?: string; repositoryName: string; imageScanningConfiguration: { scanOnPush?: boolean } }) {
-      checkRegistry(ctx, input);
       const r = await ctx.services.repositories.update(input.repositoryName, { scanOnPush: !!input.imageScanningConfiguration.scanOnPush });
-      return { registryId: ctx.config.accountId, repositoryName: r.name, imageScanningConfiguration: { scanOnPush: r.scanOnPush } };
+      return { registryId: ctx.registryId, repositoryName: r.name, imageScanningConfiguration: { scanOnPush: r.scanOnPush } };
     },
   },
 
@@ -63,7 +59,7 @@ export const repositorySettingsOperations: OperationTable = {
     async handler(ctx, input: { resourceArn: string; tags: Tag[] }) {
       const add: Record<string, string> = {};
       for (const t of input.tags) add[t.Key] = t.Value;
-      await ctx.services.repositories.changeResourceTags(repositoryFromArn(ctx.config, input.resourceArn), add, []);
+      await ctx.services.repositories.changeResourceTags(repositoryFromArn(ctx, input.resourceArn), add, []);
       return {};
     },
   },
@@ -71,7 +67,7 @@ export const repositorySettingsOperations: OperationTable = {
   UntagResource: {
     resource: arnResource,
     async handler(ctx, input: { resourceArn: string; tagKeys: string[] }) {
-      await ctx.services.repositories.changeResourceTags(repositoryFromArn(ctx.config, input.resourceArn), {}, input.tagKeys);
+      await ctx.services.repositories.changeResourceTags(repositoryFromArn(ctx, input.resourceArn), {}, input.tagKeys);
       return {};
     },
   },
@@ -79,7 +75,7 @@ export const repositorySettingsOperations: OperationTable = {
   ListTagsForResource: {
     resource: arnResource,
     async handler(ctx, input: { resourceArn: string }) {
-      const tags = await ctx.services.repositories.resourceTags(repositoryFromArn(ctx.config, input.resourceArn));
+      const tags = await ctx.services.repositories.resourceTags(repositoryFromArn(ctx, input.resourceArn));
       return { tags: Object.keys(tags).sort().map((k) => ({ Key: k, Value: tags[k] })) };
     },
   },
