@@ -52,7 +52,7 @@ type RepoP = { repo: string; registryId: string };
 
 /** What NoSuchEntity says is missing. */
 export type IamMissing =
-  | { kind: 'user' | 'role' | 'login-profile' | 'user-policy' | 'role-policy'; name: string }
+  | { kind: 'user' | 'role' | 'group' | 'login-profile' | 'user-policy' | 'role-policy'; name: string }
   | { kind: 'policy' | 'attachable-policy' | 'oidc-provider'; arn: string }
   | { kind: 'policy-version'; arn: string; versionId: string }
   | { kind: 'access-key'; id: string };
@@ -61,6 +61,7 @@ function noSuchEntityText(p: IamMissing): string {
   switch (p.kind) {
     case 'user': return `The user with name ${p.name} cannot be found.`;
     case 'role': return `The role with name ${p.name} cannot be found.`;
+    case 'group': return `The group with name ${p.name} cannot be found.`;
     case 'login-profile': return `Login Profile for User ${p.name} cannot be found.`;
     case 'user-policy': return `The user policy with name ${p.name} cannot be found.`;
     case 'role-policy': return `The role policy with name ${p.name} cannot be found.`;

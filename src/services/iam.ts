@@ -20,6 +20,8 @@ export type TagTarget = { kind: 'user' | 'role'; name: string } | { kind: 'polic
 export interface SourcedPolicy {
   readonly source: string;
   readonly document: PolicyDocument;
+  /** The document's text as stored (the policy simulator reports statement positions in it). */
+  readonly text: string;
 }
 
 /** Everything the authorizer needs about a user's or role's own policies. */
@@ -81,11 +83,11 @@ export class IamService extends IamRoles {
     const p = await this.store.principalPolicies(owner);
     if (p === 'no-owner') return undefined;
     const identity: SourcedPolicy[] = [
-      ...p.inline.map((i) => ({ source: `inline:${i.name}`, document: parseIamPolicy(i.document, 'identity') })),
-      ...p.managed.map((m) => ({ source: m.arn, document: parseIamPolicy(m.document, 'identity') })),
+      ...p.inline.map((i) => ({ source: `inline:${i.name}`, document: parseIamPolicy(i.document, 'identity'), text: i.document })),
+      ...p.managed.map((m) => ({ source: m.arn, document: parseIamPolicy(m.document, 'identity'), text: m.document })),
       ...p.awsManaged.flatMap((arn) => {
         const builtIn = AWS_MANAGED_POLICIES.get(arn);
-        return builtIn ? [{ source: arn, document: parseIamPolicy(builtIn.document, 'identity') }] : [];
+        return builtIn ? [{ source: arn, document: parseIamPolicy(builtIn.document, 'identity'), text: builtIn.document }] : [];
       }),
     ];
     const boundary = p.permissionsBoundary === undefined ? undefined : await this.boundaryPolicy(p.permissionsBoundary);
@@ -94,7 +96,7 @@ export class IamService extends IamRoles {
 
   private async boundaryPolicy(arn: string): Promise<SourcedPolicy | undefined> {
     const text = isAwsManagedArn(arn) ? AWS_MANAGED_POLICIES.get(arn)?.document : await this.defaultDocument(arn);
-    return text === undefined ? undefined : { source: arn, document: parseIamPolicy(text, 'boundary') };
+    return text === undefined ? undefined : { source: arn, document: parseIamPolicy(text, 'boundary'), text };
   }
 
   /**

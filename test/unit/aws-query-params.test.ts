@@ -56,6 +56,16 @@ describe('QueryParams', () => {
     assert.equal(opt.list('Tags'), undefined, 'a plain list does not take structure members');
   });
 
+  test('structures holding lists (ContextEntries.member.N.ContextKeyValues.member.M): their indices, then each field read on its own', () => {
+    const p = QueryParams.parse('ContextEntries.member.2.ContextKeyName=aws%3ATagKeys&ContextEntries.member.2.ContextKeyValues.member.2=b'
+      + '&ContextEntries.member.2.ContextKeyValues.member.1=a&ContextEntries.member.1.ContextKeyName=aws%3ASourceIp&ContextEntries.member.10.ContextKeyType=ip');
+    assert.deepEqual(p.structIndices('ContextEntries'), ['1', '2', '10']);
+    assert.deepEqual(p.list('ContextEntries.member.2.ContextKeyValues'), ['a', 'b']);
+    assert.equal(p.list('ContextEntries.member.1.ContextKeyValues'), undefined);
+    assert.deepEqual(QueryParams.parse('ContextEntries=').structIndices('ContextEntries'), []);
+    assert.equal(p.structIndices('Absent'), undefined);
+  });
+
   test('a structure-list member without a required field is ValidationError naming its path', () => {
     validationError(() => QueryParams.parse('Tags.member.1.Key=a&Tags.member.1.Value=b&Tags.member.2.Key=c').structList('Tags', ['Key', 'Value']),
       "1 validation error detected: Value null at 'tags.2.member.value' failed to satisfy constraint: Member must not be null");

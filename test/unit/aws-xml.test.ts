@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { XMLParser } from 'fast-xml-parser';
 import { errors } from '../../src/domain/errors.ts';
-import { encodePolicyDocument, isoSeconds, renderQueryError, renderQueryResult, struct } from '../../src/http/aws/xml.ts';
+import { encodePolicyDocument, isoSeconds, renderQueryError, renderQueryResult, struct, XmlMap } from '../../src/http/aws/xml.ts';
 
 const NS = 'https://iam.amazonaws.com/doc/2010-05-08/';
 const RID = '3f1c0c6e-0000-4000-8000-000000000001';
@@ -29,6 +29,20 @@ describe('Query XML results', () => {
     const LIST = struct('Users', 'IsTruncated', 'Marker', 'MaxItems');
     assert.equal(renderQueryResult(NS, 'ListUsers', LIST({ Users: [], IsTruncated: false, MaxItems: 0 }), RID),
       `<ListUsersResponse xmlns="${NS}"><ListUsersResult><Users></Users><IsTruncated>false</IsTruncated><MaxItems>0</MaxItems></ListUsersResult>${META}</ListUsersResponse>`);
+  });
+
+  test('a map is <entry><key/><value/></entry> per pair in the order given; an empty map is an empty element', () => {
+    const EVAL = struct('EvalDecision', 'EvalDecisionDetails');
+    const OUT = struct('EvaluationResults');
+    const body = renderQueryResult(NS, 'SimulateCustomPolicy', OUT({ EvaluationResults: [
+      EVAL({ EvalDecision: 'allowed', EvalDecisionDetails: new XmlMap([['IAM Policy', 'allowed'], ['Resource Policy', 'implicitDeny'], ['gone', undefined]]) }),
+      EVAL({ EvalDecision: 'allowed', EvalDecisionDetails: new XmlMap([]) }),
+    ] }), RID);
+    assert.equal(body, `<SimulateCustomPolicyResponse xmlns="${NS}"><SimulateCustomPolicyResult><EvaluationResults>`
+      + '<member><EvalDecision>allowed</EvalDecision><EvalDecisionDetails><entry><key>IAM Policy</key><value>allowed</value></entry>'
+      + '<entry><key>Resource Policy</key><value>implicitDeny</value></entry></EvalDecisionDetails></member>'
+      + '<member><EvalDecision>allowed</EvalDecision><EvalDecisionDetails></EvalDecisionDetails></member>'
+      + `</EvaluationResults></SimulateCustomPolicyResult>${META}</SimulateCustomPolicyResponse>`);
   });
 
   test('an operation without output has no Result element, only the metadata', () => {

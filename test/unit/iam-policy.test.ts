@@ -1,5 +1,5 @@
-// IAM's policy-document checks: each MalformedPolicyDocument text for identity, trust, boundary and
-// session documents, the size rule (white space not counted), and that good documents come back
+// IAM's policy-document checks: each MalformedPolicyDocument text for identity, trust, boundary,
+// session and (policy simulator) resource documents, the size rule (white space not counted), and that good documents come back
 // with Statement as a list.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -117,6 +117,21 @@ describe('trust policies', () => {
     rejects('{', 'trust', 'Syntax errors in policy.');
     rejects(doc(trustSt(), { Version: '2007-01-01' }), 'trust', 'Syntax errors in policy.');
     rejects(doc(trustSt({ Action: [] })), 'trust', 'Policy statement must contain actions.');
+  });
+});
+
+describe('resource policies (the policy simulator\'s ResourcePolicy)', () => {
+  const repoSt = (extra: Record<string, unknown> = {}) => ({ Sid: 'Pull', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'ecr:BatchGetImage', ...extra });
+  test('a repository policy (no Resource, Version 2008-10-17 or none), a bucket-style one with Resource, NotPrincipal', () => {
+    assert.equal(parseIamPolicy(doc(repoSt(), { Version: '2008-10-17' }), 'resource').Version, '2008-10-17');
+    assert.equal(parseIamPolicy(doc([repoSt()], {}), 'resource').Version, '2008-10-17');
+    parseIamPolicy(doc([repoSt({ Resource: 'arn:aws:s3:::bucket/*', Action: 's3:GetObject' }), repoSt({ Sid: 'Not', Effect: 'Deny', Principal: undefined, NotPrincipal: { AWS: '123456789012' } })]), 'resource');
+  });
+  test('Missing required field Principal.; Resource X must be in ARN format or "*".; the shared checks', () => {
+    rejects(doc({ Effect: 'Allow', Action: 'ecr:*' }), 'resource', 'Missing required field Principal.');
+    rejects(doc(repoSt({ Resource: 'bucket' })), 'resource', 'Resource bucket must be in ARN format or "*".');
+    rejects(doc([repoSt(), repoSt()]), 'resource', 'Statement IDs (SID) in a single policy must be unique.');
+    rejects('[]', 'resource', 'Syntax errors in policy.');
   });
 });
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { actionMatches } from '../../src/domain/aws/arn-match.ts';
 import { cidrContains, parseCidr, parseDate, parseIp, parseNumber } from '../../src/domain/aws/condition-values.ts';
-import { compilePolicy, denialMessage, evaluate, type EvalRequest } from '../../src/domain/aws/policy-eval.ts';
+import { compilePolicy, denialMessage, evaluate, policiesDecision, type EvalRequest } from '../../src/domain/aws/policy-eval.ts';
 import type { PolicyStatement } from '../../src/domain/aws/policy.ts';
 import { ACCOUNT, allow, anonymous, deny, doc, OTHER, policy, repoArn, request, root, session, user } from '../helpers/iam.ts';
 
@@ -247,19 +247,30 @@ describe('policy variables', () => {
 });
 
 describe('results', () => {
-  test('matched lists every applicable Deny, with policy id and Sid', () => {
+  test('matched lists every applicable Deny, with policy id, Sid and position in the policy', () => {
     const r = evaluate(request({
       identityPolicies: [policy('inline/a', allow(), deny({ Sid: 'NoPull', Action: 'ecr:BatchGetImage' }))],
       resourcePolicies: [policy('repo', { Sid: 'NoOne', Effect: 'Deny', Principal: '*', Action: '*' })],
     }));
     assert.equal(r.decision, 'ExplicitDeny');
     assert.equal(r.reason, 'explicit-identity');
-    assert.deepEqual(r.matched, [{ policyId: 'inline/a', sid: 'NoPull', effect: 'Deny' }, { policyId: 'repo', sid: 'NoOne', effect: 'Deny' }]);
+    assert.deepEqual(r.matched, [{ policyId: 'inline/a', sid: 'NoPull', effect: 'Deny', index: 1 }, { policyId: 'repo', sid: 'NoOne', effect: 'Deny', index: 0 }]);
   });
   test('matched lists the Allow statements an Allow rested on; nothing for ImplicitDeny', () => {
     const r = evaluate(request({ identityPolicies: [policy('p', allow({ Sid: 'Pull', Action: 'ecr:BatchGetImage' }), allow({ Action: 's3:*' }))] }));
-    assert.deepEqual(r.matched, [{ policyId: 'p', sid: 'Pull', effect: 'Allow' }]);
+    assert.deepEqual(r.matched, [{ policyId: 'p', sid: 'Pull', effect: 'Allow', index: 0 }]);
     assert.deepEqual(evaluate(request({ identityPolicies: [policy('p', allow({ Action: 's3:*' }))] })).matched, []);
+  });
+  test('policiesDecision: what one set of policies alone says (a resource policy only where its Principal names the caller)', () => {
+    const req = request();
+    assert.equal(policiesDecision(req, [policy('p', allow({ Action: 'ecr:BatchGetImage' }))], false), 'Allow');
+    assert.equal(policiesDecision(req, [policy('p', allow(), deny({ Action: 'ecr:Batch*' }))], false), 'ExplicitDeny');
+    assert.equal(policiesDecision(req, [policy('p', allow({ Action: 's3:*' }))], false), 'ImplicitDeny');
+    const byAccount = policy('repo', { Effect: 'Allow', Principal: { AWS: ACCOUNT }, Action: 'ecr:*' });
+    const other = policy('repo', { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:user/bob` }, Action: 'ecr:*' });
+    assert.equal(policiesDecision(req, [byAccount], true), 'Allow', 'naming the account counts as allowing');
+    assert.equal(policiesDecision(req, [other], true), 'ImplicitDeny', 'a statement naming someone else does not apply');
+    assert.equal(evaluate(request({ resourcePolicies: [byAccount] })).decision, 'ImplicitDeny', 'while the request itself still needs an identity Allow');
   });
   test('missingContextKeys names the keys applicable statements read and the request lacked, each once, as the policy spells them', () => {
     const r = evaluate(request({

@@ -1,13 +1,18 @@
-// IAM's checks of a policy document, with IAM's MalformedPolicyDocument texts, for the four places a
-// document goes: identity policies (inline and managed), role trust policies, permissions boundaries
-// and STS session policies. Pure: text in, PolicyDocument out, or WharfError. The order of the checks
+// IAM's checks of a policy document, with IAM's MalformedPolicyDocument texts, for the places a
+// document goes: identity policies (inline and managed), role trust policies, permissions boundaries,
+// STS session policies, and the resource policy IAM's policy simulator is given (ResourcePolicy). Pure: text in, PolicyDocument out, or WharfError. The order of the checks
 // follows IAM's (syntax, version, legacy parsing, Sids, actions, principal, resources, ARNs, vendors);
 // the texts are AWS's as moto's policy_validation.py records them, plus the trust-policy ones AWS users
 // report. ECR repository/registry policies have their own grammar (policy.ts parsePolicy).
 import { errors } from '../errors.ts';
 import { POLICY_VERSIONS, type PolicyDocument, type PolicyStatement } from './policy.ts';
 
-export type IamPolicyKind = 'identity' | 'trust' | 'boundary' | 'session';
+/**
+ * `resource`: a resource-based policy as the policy simulator takes it (a repository, registry, bucket
+ * or trust policy): every statement names a Principal; Resource is optional (a repository policy has
+ * none: it is about its repository), and must be an ARN or "*" where given; any service's actions.
+ */
+export type IamPolicyKind = 'identity' | 'trust' | 'boundary' | 'session' | 'resource';
 
 /**
  * IAM's size quotas, in characters without white space (IAM does not count it): the sum of a user's
@@ -101,7 +106,7 @@ function checkAction(action: string): void {
 
 /**
  * Checks a policy document the way IAM does for `kind` and returns it with Statement as a list (and,
- * for a trust policy without Version, Version 2008-10-17, which is what IAM assumes). Throws
+ * for a trust or resource policy without Version, Version 2008-10-17, which is what IAM assumes). Throws
  * MalformedPolicyDocument with IAM's text for the first problem. Sizes are not checked here (they are
  * LimitExceeded, not malformed: see IAM_POLICY_SIZE and iamPolicySize).
  */
@@ -113,16 +118,20 @@ export function parseIamPolicy(text: string, kind: IamPolicyKind): PolicyDocumen
     throw malformed('Syntax errors in policy.');
   }
   if (!syntaxOk(doc)) throw malformed('Syntax errors in policy.');
-  const version = (doc.Version ?? (kind === 'trust' ? '2008-10-17' : undefined)) as PolicyDocument['Version'] | undefined;
-  if (version !== '2012-10-17' && !(kind === 'trust' && version === '2008-10-17')) throw malformed('Policy document must be version 2012-10-17 or greater.');
+  const principals = kind === 'trust' || kind === 'resource';
+  const version = (doc.Version ?? (principals ? '2008-10-17' : undefined)) as PolicyDocument['Version'] | undefined;
+  if (version !== '2012-10-17' && !(principals && version === '2008-10-17')) throw malformed('Policy document must be version 2012-10-17 or greater.');
   const statements = (isObject(doc.Statement) ? [doc.Statement] : doc.Statement) as Json[];
   if (!statements.every(legacyOk)) throw malformed('The policy failed legacy parsing');
   const sids = statements.map((st) => st.Sid).filter((s): s is string => typeof s === 'string' && s !== '');
   if (new Set(sids).size !== sids.length) throw malformed('Statement IDs (SID) in a single policy must be unique.');
   if (statements.some((st) => list(st.Action ?? st.NotAction).length === 0)) throw malformed('Policy statement must contain actions.');
-  if (kind === 'trust') {
+  if (principals) {
     if (statements.some((st) => st.Principal === undefined && st.NotPrincipal === undefined)) throw malformed('Missing required field Principal.');
-    if (statements.some((st) => 'Resource' in st || 'NotResource' in st)) throw malformed('Has prohibited field Resource.');
+    if (kind === 'trust' && statements.some((st) => 'Resource' in st || 'NotResource' in st)) throw malformed('Has prohibited field Resource.');
+    for (const st of statements) {
+      for (const r of list(st.Resource ?? st.NotResource)) if (r !== '*' && !r.includes(':')) throw malformed(`Resource ${r} must be in ARN format or "*".`);
+    }
   } else {
     if (statements.some((st) => 'Principal' in st || 'NotPrincipal' in st)) throw malformed('Policy document should not specify a principal.');
     if (statements.some((st) => list(st.Resource ?? st.NotResource).length === 0)) throw malformed('Policy statement must contain resources.');

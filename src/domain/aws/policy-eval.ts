@@ -80,6 +80,8 @@ export interface MatchedStatement {
   policyId: string;
   sid?: string;
   effect: 'Allow' | 'Deny';
+  /** its position in its policy's Statement list (0 for a lone statement object) */
+  index: number;
 }
 
 /** The decision and why. */
@@ -140,7 +142,10 @@ function scan(policies: readonly PolicyInput[], resourceSide: boolean, s: Scan, 
 
 function matchedOf(hits: readonly Hit[]): MatchedStatement[] {
   const out: MatchedStatement[] = [];
-  for (const h of hits) out.push(h.statement.sid !== undefined ? { policyId: h.policy.id, sid: h.statement.sid, effect: h.statement.effect } : { policyId: h.policy.id, effect: h.statement.effect });
+  for (const h of hits) {
+    const { sid, effect, index } = h.statement;
+    out.push(sid !== undefined ? { policyId: h.policy.id, sid, effect, index } : { policyId: h.policy.id, effect, index });
+  }
   return out;
 }
 
@@ -154,17 +159,24 @@ function byMatch(hits: readonly Hit[], m: PrincipalMatch): Hit[] {
   return out;
 }
 
-/** Evaluates one request (see docs/access-control.md for the algorithm and every choice made). */
-export function evaluate(req: EvalRequest): EvalResult {
+const isSigned = (p: EvalPrincipal): boolean => p.kind === 'root' || p.kind === 'user' || p.kind === 'assumed-role';
+
+function scanOf(req: EvalRequest): Scan {
   const p = req.principal;
-  const signed = p.kind === 'root' || p.kind === 'user' || p.kind === 'assumed-role';
-  const s: Scan = {
-    context: new RequestContext(req.context, signed ? { 'aws:PrincipalArn': p.arn, 'aws:PrincipalAccount': p.accountId } : {}),
+  return {
+    context: new RequestContext(req.context, isSigned(p) ? { 'aws:PrincipalArn': p.arn, 'aws:PrincipalAccount': p.accountId } : {}),
     action: req.action.toLowerCase(),
     resource: normalizeResource(req.resource),
     principal: p,
     hasBoundary: req.permissionsBoundary !== undefined,
   };
+}
+
+/** Evaluates one request (see docs/access-control.md for the algorithm and every choice made). */
+export function evaluate(req: EvalRequest): EvalResult {
+  const p = req.principal;
+  const signed = isSigned(p);
+  const s = scanOf(req);
   const identityAllows: Hit[] = [];
   const identityDenies: Hit[] = [];
   const boundaryAllows: Hit[] = [];
@@ -218,6 +230,21 @@ export function evaluate(req: EvalRequest): EvalResult {
   if (!ordinary && account.length === 0 && role.length === 0) return decided('ImplicitDeny', 'resource', [], s);
   if (ownSide && (ordinary || account.length > 0)) return decided('Allow', root ? 'root' : 'identity', [...ownAllowHits, ...account], s);
   return decided('ImplicitDeny', ownReason, [], s);
+}
+
+/**
+ * What `policies` alone say of the request, for reports of each policy type's part in a decision (IAM's
+ * policy simulator): ExplicitDeny when one of their statements that applies denies it, Allow when one
+ * allows it, ImplicitDeny otherwise. With `resourceSide` they are resource policies, whose statements
+ * apply only where their Principal names the caller (itself, its role or its account). The request's
+ * own policies are not read, only its principal, action, resource and context; the decision of the
+ * request is evaluate()'s.
+ */
+export function policiesDecision(req: EvalRequest, policies: readonly PolicyInput[], resourceSide: boolean): Decision {
+  const allows: Hit[] = [];
+  const denies: Hit[] = [];
+  scan(policies, resourceSide, scanOf(req), allows, denies);
+  return denies.length > 0 ? 'ExplicitDeny' : allows.length > 0 ? 'Allow' : 'ImplicitDeny';
 }
 
 const DENY_PHRASES: Record<DecisionReason, string | undefined> = {

@@ -112,6 +112,15 @@ export class QueryParams {
   }
 
   /**
+   * The member indices (`N`) of list of structures `name`, ascending; [] for a bare `Name=`, undefined
+   * when absent. For structures whose fields are lists (`Name.member.N.Field.member.M`), read with
+   * `list('Name.member.N.Field')`.
+   */
+  structIndices(name: string): string[] | undefined {
+    return this.members(name, true);
+  }
+
+  /**
    * The member indices of list `name` in ascending order (`Name.member.N` keys, or with `fields`
    * `Name.member.N.Field` keys), [] for a bare `Name=`, undefined when the list is absent.
    */

@@ -11,10 +11,18 @@ export class Ordered {
 }
 
 /**
- * A value of a Query result: strings, numbers, booleans (`true|false`), Dates (ISO-8601 UTC to the
- * second), ordered structures, and lists (each item one `<member>`). undefined members are left out.
+ * A map of the model (e.g. EvalDecisionDetails): each pair one `<entry><key>…</key><value>…</value></entry>`,
+ * in the order given (an empty map is an empty element, as an empty list is).
  */
-export type XmlValue = string | number | boolean | Date | Ordered | readonly XmlValue[] | undefined;
+export class XmlMap {
+  constructor(readonly entries: ReadonlyArray<readonly [string, XmlValue]>) {}
+}
+
+/**
+ * A value of a Query result: strings, numbers, booleans (`true|false`), Dates (ISO-8601 UTC to the
+ * second), ordered structures, maps, and lists (each item one `<member>`). undefined members are left out.
+ */
+export type XmlValue = string | number | boolean | Date | Ordered | XmlMap | readonly XmlValue[] | undefined;
 
 /**
  * A structure shape: its member names in the model's order. The function it returns builds a
@@ -54,6 +62,7 @@ function toBuilder(v: Exclude<XmlValue, undefined>): BuilderNode {
     for (const [k, x] of v.entries) if (x !== undefined) out[k] = toBuilder(x);
     return out;
   }
+  if (v instanceof XmlMap) return { entry: v.entries.filter(([, x]) => x !== undefined).map(([k, x]) => ({ key: toBuilder(k), value: toBuilder(x!) })) };
   return { member: v.filter((x) => x !== undefined).map((x) => toBuilder(x!)) };
 }
 

@@ -44,6 +44,12 @@ export function pageParams(params: QueryParams, pathPrefix = true): PageRequest 
  * decimal text (markers are opaque to clients). A Marker that is not one Wharf gave is InvalidInput.
  */
 export function pageOf<T>(items: readonly T[], params: QueryParams): Page<T> {
+  const { start, maxItems } = pageWindow(params);
+  return windowPage(items.slice(start, start + maxItems), items.length, { start, maxItems });
+}
+
+/** Where the page pageOf would answer starts, and its size, for a list whose items are made per page. */
+export function pageWindow(params: QueryParams): { start: number; maxItems: number } {
   const { marker, maxItems = 100 } = pageParams(params, false);
   checkRange(maxItems, 'maxItems', 1, 1000);
   let start = 0;
@@ -52,9 +58,13 @@ export function pageOf<T>(items: readonly T[], params: QueryParams): Page<T> {
     if (!/^[1-9][0-9]{0,8}$/.test(marker)) throw errors.iamInvalidInput({ reason: `Invalid Marker: ${marker}` });
     start = Number(marker);
   }
-  const page = items.slice(start, start + maxItems);
-  const next = start + maxItems;
-  return next < items.length ? { items: page, isTruncated: true, marker: String(next) } : { items: page, isTruncated: false };
+  return { start, maxItems };
+}
+
+/** The page of `window` holding `items`, of a list of `total` items (as pageOf answers it). */
+export function windowPage<T>(items: T[], total: number, window: { start: number; maxItems: number }): Page<T> {
+  const next = window.start + window.maxItems;
+  return next < total ? { items, isTruncated: true, marker: String(next) } : { items, isTruncated: false };
 }
 
 /** The paging members of a list answer: IsTruncated always, Marker when there is more. */
