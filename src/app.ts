@@ -14,6 +14,7 @@ import { AuthenticationService } from './services/authentication.ts';
 import { AuthorizationService, type Denial } from './services/authorization.ts';
 import { IdentityService } from './services/identity.ts';
 import { IamService } from './services/iam.ts';
+import { PolicySimulator } from './services/iam/simulate.ts';
 import { TokenService } from './services/tokens.ts';
 import { SessionTokens } from './services/sessions.ts';
 import { StsService } from './services/sts.ts';
@@ -127,7 +128,7 @@ export function buildServices(config: Config, stores: Stores, clock: Clock = sys
   const iam = new IamService(stores.identity, stores.box, clock);
   const tokens = new TokenService(stores.box.derive('registry-token'), config.accountId);
   const shared = {
-    identity, iam, sts: new StsService(iam, sessions, new WebIdentityVerifier(iam, localJwksFiles, clock), clock, config.region),
+    identity, iam, simulator: new PolicySimulator(iam), sts: new StsService(iam, sessions, new WebIdentityVerifier(iam, localJwksFiles, clock), clock, config.region),
     authn: new AuthenticationService(identity, tokens, clock, config.region),
     authz: new AuthorizationService({ meta: stores.meta, iam, clock, region: config.region, defaultAccount: config.accountId, ...(onDenied ? { onDenied } : {}) }),
   };

@@ -1,5 +1,6 @@
 // Loads configuration from file, environment and flags (flags beat env, env beats the file),
 // validates it against the schema once, and returns it frozen.
+import { registryDomainOfHost } from '../domain/registries.ts';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CONFIG_KEYS, NON_CONFIG_ENV, configSchema, envName, type Config } from './schema.ts';
@@ -65,8 +66,10 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     throw new ConfigError(`set both tlsCertFile (${envName('tlsCertFile')}) and tlsKeyFile (${envName('tlsKeyFile')}), or neither`);
   }
   const publicUrl = c.publicUrl !== undefined ? normalizeUrl(c.publicUrl) : defaultPublicUrl(c);
+  // Resolved once: the per-account registry hosts' domain (the port never changes it, withBoundPort keeps it).
+  const registryDomain = c.registryDomain ?? registryDomainOfHost(new URL(publicUrl).hostname, c.region);
   return Object.freeze({
-    ...c, dataDir: resolve(c.dataDir), publicUrl,
+    ...c, dataDir: resolve(c.dataDir), publicUrl, ...(registryDomain !== undefined ? { registryDomain } : {}),
     ...(c.tlsCertFile !== undefined ? { tlsCertFile: resolve(c.tlsCertFile) } : {}),
     ...(c.tlsKeyFile !== undefined ? { tlsKeyFile: resolve(c.tlsKeyFile) } : {}),
   });

@@ -9,6 +9,7 @@ import type { AuthorizationService } from '../services/authorization.ts';
 import type { IdentityService } from '../services/identity.ts';
 import type { IamService } from '../services/iam.ts';
 import type { StsService } from '../services/sts.ts';
+import type { PolicySimulator } from '../services/iam/simulate.ts';
 import type { PolicyService } from '../services/policies.ts';
 import type { GarbageCollector } from '../services/gc.ts';
 import type { LifecycleService } from '../services/lifecycle.ts';
@@ -19,6 +20,8 @@ export interface Services {
   readonly identity: IdentityService;
   /** IAM's users, keys, roles, policies and OIDC providers (the IAM Query API, STS and the authorizer). */
   readonly iam: IamService;
+  /** IAM's policy simulator (SimulatePrincipalPolicy, SimulateCustomPolicy, GetContextKeysFor*Policy). */
+  readonly simulator: PolicySimulator;
   /** STS: AssumeRole and AssumeRoleWithWebIdentity (role sessions). */
   readonly sts: StsService;
   readonly authn: AuthenticationService;

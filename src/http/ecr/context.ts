@@ -1,6 +1,6 @@
 // What an ECR operation handler receives, and how handlers are registered.
 import type { Config } from '../../config/schema.ts';
-import { accountOfHost, registryDomainOfHost, registryHostName } from '../../domain/registries.ts';
+import { accountOfHost, registryHostName } from '../../domain/registries.ts';
 import type { Principal } from '../../services/identity.ts';
 import type { Services } from '../services.ts';
 
@@ -35,18 +35,13 @@ export function repositoryArn(config: Config, name: string, account: string = co
   return `arn:aws:ecr:${config.region}:${account}:repository/${name}`;
 }
 
-/** The domain of the per-account registry hosts: registryDomain, else that of an ECR-shaped publicUrl. */
-export function registryDomain(config: Config): string | undefined {
-  return config.registryDomain ?? registryDomainOfHost(new URL(config.publicUrl).hostname, config.region);
-}
-
 /**
  * The base URL of `account`'s registry (its proxyEndpoint): publicUrl for the default account,
  * publicUrl with the host `<account>.dkr.ecr.<region>.<domain>` for any other when a registry domain
  * is known, and publicUrl itself when none is (such a registry is then reachable only by the API).
  */
 export function registryUrl(config: Config, account: string = config.accountId): string {
-  const domain = registryDomain(config);
+  const domain = config.registryDomain;
   if (account === config.accountId || domain === undefined) return config.publicUrl;
   const u = new URL(config.publicUrl);
   u.hostname = registryHostName(account, config.region, domain);
@@ -63,5 +58,5 @@ export function registryHost(config: Config, account: string = config.accountId)
 
 /** The account whose registry a /v2/ request's Host header names (the default account for any other host). */
 export function accountOfRequestHost(config: Config, host: string | undefined): string {
-  return accountOfHost(host, config.region, registryDomain(config)) ?? config.accountId;
+  return accountOfHost(host, config.region, config.registryDomain) ?? config.accountId;
 }

@@ -17,6 +17,7 @@ import { answerAndClose, bodyLimit, PREAUTH_READ_LIMIT, readBodyUpTo } from './b
 import { repositoryArn, type OperationTable } from './context.ts';
 import { ECR_MODEL, SIGNING_NAME, TARGET_PREFIX } from './model.ts';
 import { operations } from './ops/index.ts';
+import { invalidArn } from './ops/repository-settings.ts';
 import { renderAwsError, toWire } from './wire.ts';
 
 const JSON_11 = 'application/x-amz-json-1.1';
@@ -119,7 +120,7 @@ export async function handleEcr(s: Services, config: Config, req: FastifyRequest
       const names = resource ? [resource] : Array.isArray(named) ? named.map(String) : [];
       if (!(await s.identity.hasAccount(registryId))) {
         if (names.length === 0 && name === 'DescribeRepositories') return sendJson(reply, { repositories: [] });
-        if (typeof (input as { resourceArn?: unknown }).resourceArn === 'string') throw errors.invalidParameter({ field: 'resourceArn', reason: 'Invalid ARN' });
+        if (typeof (input as { resourceArn?: unknown }).resourceArn === 'string') throw invalidArn();
         throw errors.repositoryNotFound({ repo: names[0] ?? '', registryId });
       }
       if (name !== 'CreateRepository') for (const n of names) await s.forRegistry(registryId).repositories.require(n);

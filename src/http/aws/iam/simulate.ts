@@ -3,7 +3,7 @@
 // evaluates only the page asked for), and renders IAM's SimulatePolicyResponse and
 // GetContextKeysForPolicyResponse in the model's member order.
 import type { Decision } from '../../../domain/aws/policy-eval.ts';
-import { PolicySimulator, type ContextEntry, type SimulatedStatement, type SimulationRequest, type SimulationResult } from '../../../services/iam/simulate.ts';
+import type { ContextEntry, SimulatedStatement, SimulationRequest, SimulationResult } from '../../../services/iam/simulate.ts';
 import type { QueryContext, QueryOperationTable } from '../query-operations.ts';
 import type { QueryParams } from '../query-params.ts';
 import { struct, XmlMap, type Ordered } from '../xml.ts';
@@ -21,8 +21,7 @@ const CONTEXT_KEYS = struct('ContextKeyNames');
 /** PolicyEvaluationDecisionType. */
 const DECISION: Record<Decision, string> = { Allow: 'allowed', ExplicitDeny: 'explicitDeny', ImplicitDeny: 'implicitDeny' };
 
-/** The simulator (stateless over the IAM service: made per request rather than wired into Services). */
-const simulator = (ctx: QueryContext) => new PolicySimulator(ctx.services.iam);
+const simulator = (ctx: QueryContext) => ctx.services.simulator;
 
 /** `ContextEntries.member.N.{ContextKeyName, ContextKeyValues.member.M, ContextKeyType}`. */
 function contextEntries(params: QueryParams): ContextEntry[] {

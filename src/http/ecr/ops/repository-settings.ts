@@ -6,7 +6,8 @@ import type { EcrContext, OperationTable } from '../context.ts';
 
 const REPOSITORY_ARN = /^arn:aws:ecr:([a-z0-9-]+):([0-9]{12}):repository\/(.+)$/;
 
-function invalidArn() {
+/** ECR's answer to a resourceArn that names no repository it can tag. */
+export function invalidArn() {
   return errors.invalidParameter({ field: 'resourceArn', reason: 'Invalid ARN' });
 }
 
