@@ -5,14 +5,14 @@
 // allows B (B's identity policy allowing it too), and not after B's identity policy is gone.
 // Like credential-helper.test.ts it runs in a private network and mount namespace (unshare, as
 // root): a hosts file bind-mounted over /etc/hosts maps both registry hosts to 127.0.0.1, and Wharf
-// serves TLS on 127.0.0.1:443 there, so the machine's own /etc/hosts and ports stay untouched.
+// serves TLS on 127.0.0.1:443 there (test/helpers/namespaces.ts).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { buildImage, writeLayout } from '../helpers/oci-layout.ts';
-import { TEST_CREDENTIALS, TEST_REGION, WHARF_BIN, wharfCli } from '../helpers/server.ts';
+import { namespacePrelude, requireRoot, runInNamespaces } from '../helpers/namespaces.ts';
+import { TEST_CREDENTIALS, TEST_REGION, wharfCli } from '../helpers/server.ts';
 import { makeTestCa } from '../helpers/tls.ts';
 import { requireTools } from '../helpers/tools.ts';
 import { tempDir } from './support.ts';
@@ -23,15 +23,6 @@ const DOMAIN = 'wharf.test';
 const HOST_A = `${A}.dkr.ecr.${TEST_REGION}.${DOMAIN}`;
 const HOST_B = `${B}.dkr.ecr.${TEST_REGION}.${DOMAIN}`;
 const REPO = 'team/app';
-
-/** Skips (locally) or fails (WHARF_REQUIRE_TOOLS=1) when not root: unshare needs it for the namespaces. */
-function requireRoot(t: TestContext): boolean {
-  if (process.getuid?.() === 0) return true;
-  const msg = 'needs root: unshare --net --mount (private /etc/hosts and port 443) is run as root in CI';
-  if (process.env.WHARF_REQUIRE_TOOLS === '1') throw new Error(msg);
-  t.skip(msg);
-  return false;
-}
 
 /** Account B's repository policy-free pull rights: what its user `ci` may do anywhere (its identity policy). */
 const CI_POLICY = JSON.stringify({
@@ -52,22 +43,7 @@ function script(dir: string, caFile: string, bKey: { id: string; secret: string 
   const asCi = 'AWS_ACCESS_KEY_ID=$(cat $D/ci.id) AWS_SECRET_ACCESS_KEY=$(cat $D/ci.secret)';
   const ecr = `aws --endpoint-url https://${HOST_A} ecr`;
   const iam = `aws --endpoint-url https://${HOST_A} iam`;
-  return `#!/bin/bash
-set -u
-D=${dir}
-step() { local name=$1; shift; "$@" >"$D/$name.out" 2>"$D/$name.err"; echo $? >"$D/$name.rc"; }
-ip link set lo up
-cp /etc/hosts "$D/hosts"
-echo "127.0.0.1 ${HOST_A} ${HOST_B}" >>"$D/hosts"
-mount --bind "$D/hosts" /etc/hosts
-"${WHARF_BIN}" serve --host 127.0.0.1 --port 443 --data-dir "$D/data" >"$D/wharf.log" 2>&1 &
-WHARF_PID=$!
-trap 'kill $WHARF_PID 2>/dev/null; wait $WHARF_PID' EXIT
-for i in $(seq 1 200); do
-  curl -s -o /dev/null --cacert ${caFile} https://${HOST_A}/healthz && break
-  kill -0 $WHARF_PID 2>/dev/null || break
-  sleep 0.1
-done
+  return `${namespacePrelude({ dir, hosts: [HOST_A, HOST_B], caFile, readyCurl: `https://${HOST_A}/healthz` })}
 export SSL_CERT_FILE=${caFile} AWS_CA_BUNDLE=${caFile} AWS_REGION=${TEST_REGION} AWS_DEFAULT_REGION=${TEST_REGION}
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_PAGER=
 export HOME=$D/home REGISTRY_AUTH_FILE=$D/auth.json DOCKER_CONFIG=$D/docker TMPDIR=$D/tmp
@@ -148,31 +124,12 @@ test('two accounts: own registry hosts, isolated repositories, and a cross-accou
   writeLayout(join(dir, 'layout'), { a, b });
   for (const d of ['docker', 'home', 'tmp']) mkdirSync(join(dir, d));
   writeFileSync(join(dir, 'auth.json'), '{}');
-  writeFileSync(join(dir, 'run.sh'), script(dir, ca.caFile, bKey));
-
-  const proc = spawn('unshare', ['--net', '--mount', '--pid', '--fork', '--kill-child', '--mount-proc', 'bash', join(dir, 'run.sh')], {
-    env: { ...process.env, ...env, WHARF_LOG_LEVEL: 'info', WHARF_TLS_CERT_FILE: cert.certFile, WHARF_TLS_KEY_FILE: cert.keyFile },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const ns = await runInNamespaces(t, dir, script(dir, ca.caFile, bKey), {
+    ...env, WHARF_LOG_LEVEL: 'info', WHARF_TLS_CERT_FILE: cert.certFile, WHARF_TLS_KEY_FILE: cert.keyFile,
   });
-  let out = '';
-  proc.stdout.on('data', (d) => (out += d));
-  proc.stderr.on('data', (d) => (out += d));
-  t.after(() => { if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL'); });
-  const code = await new Promise<number | null>((resolve) => proc.on('close', resolve));
-  const wharfLog = () => (existsSync(join(dir, 'wharf.log')) ? readFileSync(join(dir, 'wharf.log'), 'utf8').slice(-8000) : '(no log)');
-  assert.equal(code, 0, `unshare script failed (${code}):\n${out}\nwharf:\n${wharfLog()}`);
-  const result = (name: string) => ({
-    rc: existsSync(join(dir, `${name}.rc`)) ? readFileSync(join(dir, `${name}.rc`), 'utf8').trim() : '(did not run)',
-    stdout: existsSync(join(dir, `${name}.out`)) ? readFileSync(join(dir, `${name}.out`), 'utf8') : '',
-    stderr: existsSync(join(dir, `${name}.err`)) ? readFileSync(join(dir, `${name}.err`), 'utf8') : '',
-  });
-  const ok = (name: string) => {
-    const r = result(name);
-    assert.equal(r.rc, '0', `${name} failed (${r.rc}):\n${r.stdout}\n${r.stderr}\nwharf:\n${wharfLog()}`);
-    return r.stdout;
-  };
+  const ok = ns.ok;
   const refused = (name: string, re: RegExp) => {
-    const r = result(name);
+    const r = ns.result(name);
     assert.notEqual(r.rc, '0', `${name} should have been refused:\n${r.stdout}`);
     assert.notEqual(r.rc, '(did not run)');
     assert.match(r.stderr, re, `${name}: ${r.stderr}`);
@@ -219,5 +176,5 @@ test('two accounts: own registry hosts, isolated repositories, and a cross-accou
   ok('ci-policy-gone');
   refused('x-pull-after', /denied|not authorized/i);
   // Every refusal was logged with the principal and the resource in A's registry.
-  assert.match(readFileSync(join(dir, "wharf.log"), "utf8"), new RegExp(`"principal":"arn:aws:iam::${B}:user/ci".*"resource":"arn:aws:ecr:${TEST_REGION}:${A}:repository/${REPO}"`));
+  assert.match(ns.wharfLog(), new RegExp(`"principal":"arn:aws:iam::${B}:user/ci".*"resource":"arn:aws:ecr:${TEST_REGION}:${A}:repository/${REPO}"`));
 });

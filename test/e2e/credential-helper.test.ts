@@ -2,15 +2,14 @@
 // podman, buildah and the docker CLI in to Wharf under ECR's real names. The helper always calls
 // https://api.ecr.<region>.amazonaws.com on 443, so the test runs in a private network and mount
 // namespace (unshare, as root): loopback up, a hosts file bind-mounted over /etc/hosts that maps the
-// two names to 127.0.0.1, and Wharf with TLS on 127.0.0.1:443. The machine's /etc/hosts and ports
-// stay untouched; a private PID namespace takes Wharf down with the script whatever happens.
+// two names to 127.0.0.1, and Wharf with TLS on 127.0.0.1:443 (test/helpers/namespaces.ts).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { buildImage, writeLayout } from '../helpers/oci-layout.ts';
-import { TEST_CREDENTIALS, TEST_REGION, WHARF_BIN, wharfCli } from '../helpers/server.ts';
+import { namespacePrelude, requireRoot, runInNamespaces } from '../helpers/namespaces.ts';
+import { TEST_CREDENTIALS, TEST_REGION, wharfCli } from '../helpers/server.ts';
 import { makeTestCa } from '../helpers/tls.ts';
 import { requireTools } from '../helpers/tools.ts';
 import { tempDir } from './support.ts';
@@ -19,34 +18,10 @@ const ACCOUNT = '123456789012';
 const REGISTRY = `${ACCOUNT}.dkr.ecr.${TEST_REGION}.amazonaws.com`;
 const API = `api.ecr.${TEST_REGION}.amazonaws.com`;
 
-/** Skips (locally) or fails (WHARF_REQUIRE_TOOLS=1) when not root: unshare needs it for the namespaces. */
-function requireRoot(t: TestContext): boolean {
-  if (process.getuid?.() === 0) return true;
-  const msg = 'needs root: unshare --net --mount (private /etc/hosts and port 443) is run as root in CI';
-  if (process.env.WHARF_REQUIRE_TOOLS === '1') throw new Error(msg);
-  t.skip(msg);
-  return false;
-}
-
 /** The script run inside the namespaces; every step writes <dir>/<step>.{out,err,rc}. */
 function script(dir: string, caFile: string, layout: string): string {
   const store = (name: string) => `--root ${dir}/${name}/root --runroot ${dir}/${name}/run --storage-driver vfs`;
-  return `#!/bin/bash
-set -u
-D=${dir}
-step() { local name=$1; shift; "$@" >"$D/$name.out" 2>"$D/$name.err"; echo $? >"$D/$name.rc"; }
-ip link set lo up
-cp /etc/hosts "$D/hosts"
-echo "127.0.0.1 ${REGISTRY} ${API}" >>"$D/hosts"
-mount --bind "$D/hosts" /etc/hosts
-"${WHARF_BIN}" serve --host 127.0.0.1 --port 443 --data-dir "$D/data" >"$D/wharf.log" 2>&1 &
-WHARF_PID=$!
-trap 'kill $WHARF_PID 2>/dev/null; wait $WHARF_PID' EXIT
-for i in $(seq 1 200); do
-  curl -s -o /dev/null --cacert ${caFile} https://${API}/ -X POST && break
-  kill -0 $WHARF_PID 2>/dev/null || break
-  sleep 0.1
-done
+  return `${namespacePrelude({ dir, hosts: [REGISTRY, API], caFile, readyCurl: `https://${API}/ -X POST` })}
 export SSL_CERT_FILE=${caFile} AWS_CA_BUNDLE=${caFile}
 export AWS_ACCESS_KEY_ID=${TEST_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY='${TEST_CREDENTIALS.secretAccessKey}' AWS_REGION=${TEST_REGION} AWS_DEFAULT_REGION=${TEST_REGION}
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_ECR_DISABLE_CACHE=true AWS_PAGER=
@@ -80,30 +55,13 @@ test('docker-credential-ecr-login logs skopeo, podman, buildah and docker in to 
   writeFileSync(join(dir, 'auth.json'), helpers);
   for (const d of ['docker', 'home', 'tmp']) mkdirSync(join(dir, d));
   writeFileSync(join(dir, 'docker', 'config.json'), helpers);
-  writeFileSync(join(dir, 'run.sh'), script(dir, ca.caFile, join(dir, 'layout')));
-
   const env = {
-    ...process.env, WHARF_LOG_LEVEL: 'warn', WHARF_ACCOUNT_ID: ACCOUNT, WHARF_REGION: TEST_REGION,
+    WHARF_LOG_LEVEL: 'warn', WHARF_ACCOUNT_ID: ACCOUNT, WHARF_REGION: TEST_REGION,
     WHARF_PUBLIC_URL: `https://${REGISTRY}`, WHARF_TLS_CERT_FILE: cert.certFile, WHARF_TLS_KEY_FILE: cert.keyFile,
     WHARF_ROOT_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, WHARF_ROOT_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
   };
-  // --pid --fork --kill-child: if unshare is killed (test timeout), the namespace's init dies and
-  // takes Wharf with it; the script's trap stops Wharf by PID on a normal end.
-  const proc = spawn('unshare', ['--net', '--mount', '--pid', '--fork', '--kill-child', '--mount-proc', 'bash', join(dir, 'run.sh')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout.on('data', (d) => (out += d));
-  proc.stderr.on('data', (d) => (out += d));
-  t.after(() => { if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL'); });
-  const code = await new Promise<number | null>((resolve) => proc.on('close', resolve));
-  const wharfLog = () => (existsSync(join(dir, 'wharf.log')) ? readFileSync(join(dir, 'wharf.log'), 'utf8') : '(no log)');
-  assert.equal(code, 0, `unshare script failed (${code}):\n${out}\nwharf:\n${wharfLog()}`);
-  const stepOf = (name: string) => {
-    const rc = existsSync(join(dir, `${name}.rc`)) ? readFileSync(join(dir, `${name}.rc`), 'utf8').trim() : '(did not run)';
-    const stdout = existsSync(join(dir, `${name}.out`)) ? readFileSync(join(dir, `${name}.out`), 'utf8') : '';
-    const stderr = existsSync(join(dir, `${name}.err`)) ? readFileSync(join(dir, `${name}.err`), 'utf8') : '';
-    assert.equal(rc, '0', `${name} failed (${rc}):\n${stdout}\n${stderr}\nwharf:\n${wharfLog()}`);
-    return stdout;
-  };
+  const ns = await runInNamespaces(t, dir, script(dir, ca.caFile, join(dir, 'layout')), env);
+  const stepOf = ns.ok;
 
   // The helper itself: ECR's GetAuthorizationToken on api.ecr.<region>, answered by Wharf.
   const creds = JSON.parse(stepOf('helper'));

@@ -3,13 +3,13 @@
 // AWS-managed ReadOnly policy attached, roles with trust and inline policies, an OIDC provider, IAM's
 // error codes as the CLI reports them, and everything deleted and gone at the end.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { startWharf, type RunningWharf } from '../helpers/server.ts';
 import { requireTools } from '../helpers/tools.ts';
-import { ACCOUNT, iamEnv, RO_ARN, run, TRICKY_POLICY, TRUST_POLICY } from './iam-support.ts';
+import { ACCOUNT, awsError, awsJson, fileArg, iamEnv, RO_ARN, TRICKY_POLICY, TRUST_POLICY } from './iam-support.ts';
 
 const POLICY_ARN = `arn:aws:iam::${ACCOUNT}:policy/team/pull`;
 const OIDC_URL = 'https://token.actions.githubusercontent.com';
@@ -29,27 +29,12 @@ describe('IAM through the aws CLI', () => {
   });
 
   /** A file holding `text`, for `file://` arguments. */
-  function file(name: string, text: string): string {
-    const p = join(dir, name);
-    writeFileSync(p, text);
-    return `file://${p}`;
-  }
+  const file = (name: string, text: string) => fileArg(dir, name, text);
 
-  /** `aws iam <args>` with JSON output, parsed ({} for commands without output); fails the test on an error. */
-  async function iam(...args: string[]): Promise<Record<string, any>> {
-    const r = await run('aws', ['iam', ...args, '--output', 'json'], iamEnv(w));
-    assert.equal(r.code, 0, `aws iam ${args.join(' ')} failed:\n${r.stderr}`);
-    return r.stdout.trim() === '' ? {} : JSON.parse(r.stdout);
-  }
-
+  /** `aws iam <args>` with JSON output, parsed; fails the test on an error. */
+  const iam = (...args: string[]) => awsJson(iamEnv(w), 'iam', ...args);
   /** The error code and message the CLI reports for `aws iam <args>` (which must fail). */
-  async function iamError(...args: string[]): Promise<{ code: string; message: string }> {
-    const r = await run('aws', ['iam', ...args], iamEnv(w));
-    assert.notEqual(r.code, 0, `aws iam ${args.join(' ')} succeeded:\n${r.stdout}`);
-    const m = /An error occurred \((\w+)\) when calling the (\w+) operation: (.*)$/s.exec(r.stderr.trim());
-    assert.ok(m, `no AWS error in:\n${r.stderr}`);
-    return { code: m[1], message: m[3] };
-  }
+  const iamError = (...args: string[]) => awsError(iamEnv(w), 'iam', ...args);
 
   /** Skips without the aws CLI, and skips the rest once a step failed (they build on each other). */
   function ready(t: TestContext): boolean {

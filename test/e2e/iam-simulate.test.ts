@@ -5,13 +5,13 @@
 // paging, the context-key operations, IAM's errors, and who may simulate (iam:SimulatePrincipalPolicy
 // on the principal's ARN, iam:SimulateCustomPolicy on `*`).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { startWharf, type RunningWharf } from '../helpers/server.ts';
 import { requireTools } from '../helpers/tools.ts';
-import { ACCOUNT, iamEnv, RO_ARN, run } from './iam-support.ts';
+import { ACCOUNT, awsError, awsJson, fileArg, iamEnv, RO_ARN } from './iam-support.ts';
 
 const REGION = 'us-east-1';
 const READER = `arn:aws:iam::${ACCOUNT}:user/reader`;
@@ -51,28 +51,9 @@ describe('the IAM policy simulator through the aws CLI', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  function file(name: string, text: string): string {
-    const p = join(dir, name);
-    writeFileSync(p, text);
-    return `file://${p}`;
-  }
+  const file = (name: string, text: string) => fileArg(dir, name, text);
 
-  /** `aws <args>` with JSON output, parsed ({} for commands without output); fails the test on an error. */
-  async function aws(env: Record<string, string>, ...args: string[]): Promise<Record<string, any>> {
-    const r = await run('aws', [...args, '--output', 'json'], env);
-    assert.equal(r.code, 0, `aws ${args.join(' ')} failed:\n${r.stderr}`);
-    return r.stdout.trim() === '' ? {} : JSON.parse(r.stdout);
-  }
-  const iam = (...args: string[]) => aws(iamEnv(w), 'iam', ...args);
-
-  /** The error code and message the CLI reports for `aws <args>` (which must fail). */
-  async function awsError(env: Record<string, string>, ...args: string[]): Promise<{ code: string; message: string }> {
-    const r = await run('aws', args, env);
-    assert.notEqual(r.code, 0, `aws ${args.join(' ')} succeeded:\n${r.stdout}`);
-    const m = /An error occurred \((\w+)\) when calling the (\w+) operation: (.*)$/s.exec(r.stderr.trim());
-    assert.ok(m, `no AWS error in:\n${r.stderr}`);
-    return { code: m[1], message: m[3] };
-  }
+  const iam = (...args: string[]) => awsJson(iamEnv(w), 'iam', ...args);
   const iamError = (...args: string[]) => awsError(iamEnv(w), 'iam', ...args);
 
   /** Skips without the aws CLI (fails under WHARF_REQUIRE_TOOLS=1), and skips the rest once a step failed. */
@@ -93,8 +74,8 @@ describe('the IAM policy simulator through the aws CLI', () => {
     await Promise.all([
       iam('attach-user-policy', '--user-name', 'reader', '--policy-arn', RO_ARN),
       iam('create-user', '--user-name', 'pusher'),
-      aws(w.awsEnv, 'ecr', 'create-repository', '--repository-name', 'prod/app', '--region', REGION),
-      aws(w.awsEnv, 'ecr', 'create-repository', '--repository-name', 'dev/app', '--region', REGION),
+      awsJson(w.awsEnv, 'ecr', 'create-repository', '--repository-name', 'prod/app', '--region', REGION),
+      awsJson(w.awsEnv, 'ecr', 'create-repository', '--repository-name', 'dev/app', '--region', REGION),
     ]);
     await Promise.all([
       iam('put-user-policy', '--user-name', 'reader', '--policy-name', 'guard', '--policy-document', file('guard.json', GUARD)),
@@ -132,7 +113,7 @@ describe('the IAM policy simulator through the aws CLI', () => {
     const refused = await awsError(readerEnv, 'ecr', 'batch-get-image', '--repository-name', 'prod/app', '--image-ids', 'imageTag=v1', '--region', REGION);
     assert.deepEqual(refused, { code: 'AccessDeniedException',
       message: `User: ${READER} is not authorized to perform: ecr:BatchGetImage on resource: ${repoArn('prod/app')} with an explicit deny in an identity-based policy` });
-    const served = await aws(readerEnv, 'ecr', 'batch-get-image', '--repository-name', 'dev/app', '--image-ids', 'imageTag=v1', '--region', REGION);
+    const served = await awsJson(readerEnv, 'ecr', 'batch-get-image', '--repository-name', 'dev/app', '--image-ids', 'imageTag=v1', '--region', REGION);
     assert.deepEqual(served.failures.map((f: { failureCode: string }) => f.failureCode), ['ImageNotFound']);
   });
 
@@ -214,7 +195,7 @@ describe('the IAM policy simulator through the aws CLI', () => {
       message: `User: ${READER} is not authorized to perform: iam:SimulatePrincipalPolicy on resource: ${READER} because no identity-based policy allows the iam:SimulatePrincipalPolicy action` });
     await iam('put-user-policy', '--user-name', 'reader', '--policy-name', 'why', '--policy-document',
       file('why.json', pretty({ Effect: 'Allow', Action: 'iam:SimulatePrincipalPolicy', Resource: '${aws:PrincipalArn}' })));
-    const self = await aws(readerEnv, ...args);
+    const self = await awsJson(readerEnv, ...args);
     assert.deepEqual([self.EvaluationResults[0].EvalDecision, self.EvaluationResults[0].MatchedStatements[0].SourcePolicyId], ['explicitDeny', 'user_reader_guard']);
     assert.equal((await awsError(readerEnv, 'iam', 'simulate-principal-policy', '--policy-source-arn', PUSHER, '--action-names', 'ecr:PutImage')).code, 'AccessDenied', 'not on another user');
     assert.equal((await awsError(readerEnv, 'iam', 'simulate-custom-policy', '--policy-input-list', DOC_EXAMPLE, '--action-names', 'ecr:PutImage')).code, 'AccessDenied');

@@ -1,7 +1,10 @@
 // Shared by the IAM end-to-end tests: running a client program, the environment that points the aws
 // CLI, boto3 and Terraform at a listening Wharf for IAM, STS and ECR (signing in a region that is not
 // Wharf's, as clients do with an endpoint override), and the policy documents the tests send.
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { TEST_CREDENTIALS, type RunningWharf } from '../helpers/server.ts';
 
 export const ACCOUNT = '000000000000';
@@ -42,4 +45,27 @@ export function iamEnv(w: RunningWharf): Record<string, string> {
     AWS_DEFAULT_REGION: CLIENT_REGION, AWS_REGION: CLIENT_REGION, AWS_MAX_ATTEMPTS: '1',
     AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
   };
+}
+
+/** `aws <args>` with JSON output, parsed ({} for commands without output); fails the test on an error. */
+export async function awsJson(env: Record<string, string>, ...args: string[]): Promise<Record<string, any>> {
+  const r = await run('aws', [...args, '--output', 'json'], env);
+  assert.equal(r.code, 0, `aws ${args.join(' ')} failed:\n${r.stderr}`);
+  return r.stdout.trim() === '' ? {} : JSON.parse(r.stdout);
+}
+
+/** The error code and message the CLI reports for `aws <args>` (which must fail). */
+export async function awsError(env: Record<string, string>, ...args: string[]): Promise<{ code: string; message: string }> {
+  const r = await run('aws', args, env);
+  assert.notEqual(r.code, 0, `aws ${args.join(' ')} succeeded:\n${r.stdout}`);
+  const m = /An error occurred \((\w+)\) when calling the (\w+) operation: (.*)$/s.exec(r.stderr.trim());
+  assert.ok(m, `no AWS error in:\n${r.stderr}`);
+  return { code: m[1], message: m[3] };
+}
+
+/** Writes `text` to `<dir>/<name>` and returns its `file://` argument. */
+export function fileArg(dir: string, name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return `file://${p}`;
 }
